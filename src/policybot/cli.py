@@ -1,0 +1,235 @@
+"""The `policybot` command: a thin shell over `Corpus`, `render` and the bot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Sequence
+
+from .config import Settings
+from .errors import PolicybotError
+from .ingest import ArticleMeta, parse_date
+
+PROMPT = "问题> "
+
+EXAMPLES = {
+    "ask": 'example: policybot ask "宜兴发展哪些新赛道?"\n         policybot ask -k 5 --json "江阴的高层次人才目标"\n'
+           "         policybot ask --json < questions.txt",
+    "add": "example: policybot add article.txt news/ https://example.com/a.html\n"
+           '         pbpaste | policybot add - --title "标题" --date 2024-06-08 --source 无锡日报',
+    "list": "example: policybot list --json",
+    "show": "example: policybot show 9b034201a5ca",
+    "remove": "example: policybot remove 9b034201a5ca",
+    "stats": "example: policybot stats --json",
+    "reindex": "example: policybot reindex   # after editing the dictionary or stopwords",
+    "bot": "example: TELEGRAM_BOT_TOKEN=123:ABC policybot bot",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policybot",
+        description="Ask questions about Chinese policy-news articles and get cited passages.",
+        epilog='example: policybot ask "宜兴发展哪些新赛道?"   (no command on a terminal: interactive prompt)',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--home", help="folder holding corpus/ and the index (default: $POLICYBOT_HOME or the checkout)")
+    sub = parser.add_subparsers(dest="command")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    ask = command("ask", "answer questions with cited passages")
+    ask.add_argument("question", nargs="*", help="the question (omit to read one question per line from stdin)")
+    ask.add_argument("-k", type=int, default=None, help="how many passages (default 3)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+
+    add = command("add", "add articles from files, folders, URLs or - (stdin)")
+    add.add_argument("inputs", nargs="+", metavar="PATH|URL|-")
+    add.add_argument("--title")
+    add.add_argument("--date", help="YYYY-MM-DD")
+    add.add_argument("--source", help="publisher, e.g. 无锡日报")
+    add.add_argument("--url")
+    add.add_argument("--id", dest="article_id", help="article id to use (single article only)")
+    add.add_argument("--replace", action="store_true", help="update articles that are already there")
+    add.add_argument("--json", action="store_true")
+
+    listing = command("list", "list articles")
+    listing.add_argument("--json", action="store_true")
+    show = command("show", "show an article and its passages")
+    show.add_argument("article_id", metavar="ID")
+    show.add_argument("--json", action="store_true")
+    remove = command("remove", "remove an article")
+    remove.add_argument("article_id", metavar="ID")
+    stats = command("stats", "corpus and index figures")
+    stats.add_argument("--json", action="store_true")
+    command("reindex", "re-segment all passages and rebuild the index")
+    command("bot", "run the Telegram bot (long polling)")
+    return parser
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _open(settings: Settings, sync: bool = True):
+    from .corpus import Corpus
+
+    corpus = Corpus(settings)
+    if sync:
+        corpus.sync(progress=_err, warn=lambda m: _err(f"warning: {m}"))
+    return corpus
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from . import render
+
+    corpus = _open(settings)
+    if args.k is not None and not 1 <= args.k <= 50:
+        raise PolicybotError(f"-k {args.k} is out of range", "choose between 1 and 50 passages")
+    questions = [" ".join(args.question)] if args.question else None
+    if questions is None:
+        if sys.stdin.isatty():
+            return _interactive(corpus, args)
+        questions = [line.strip() for line in sys.stdin if line.strip()]
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    for question in questions:
+        answer = corpus.ask(question, args.k)
+        if args.json:
+            print(render.json_line(answer), flush=True)
+        else:
+            if len(questions) > 1:
+                print(f"== {render.safe_terminal(question)}")
+            print(render.terminal(answer, color=color), end="\n\n" if len(questions) > 1 else "\n", flush=True)
+    return 0
+
+
+def _interactive(corpus, args: argparse.Namespace) -> int:
+    """A question prompt on a terminal; empty line or Ctrl-D ends it."""
+    from . import render
+
+    n_articles = corpus.store.counts()[0]
+    print(f"policybot — {n_articles} 篇文章。输入问题,回车提问;空行或 Ctrl-D 退出。")
+    while True:
+        try:
+            question = input(PROMPT).strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question:
+            return 0
+        answer = corpus.ask(question, args.k)
+        print(render.json_line(answer) if args.json else render.terminal(answer, color=True))
+        print()
+
+
+def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from . import render
+
+    meta = ArticleMeta(title=args.title, source=args.source, date=parse_date(args.date) if args.date else None,
+                       url=args.url, article_id=args.article_id)
+    corpus = _open(settings, sync=False)
+    results = corpus.add(args.inputs, meta, replace=args.replace, progress=_err)
+    if args.json:
+        print(render.to_json([r.as_dict() for r in results]))
+    for r in results:
+        if args.json:
+            continue
+        title = render.safe_terminal(r.title)
+        if r.status == "duplicate":
+            print(f"already there: {r.article_id}  {title} (same text; use --replace to update it)")
+        elif r.status == "conflict":
+            _err(f"not added: {r.article_id} already exists with different text — add again with --replace to update it")
+        else:
+            print(f"{r.status}: {r.article_id}  {r.date or '----------'}  {r.passages} ¶  {title}")
+    return 1 if any(r.status == "conflict" for r in results) else 0
+
+
+def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from . import render
+
+    rows = _open(settings).articles()
+    print(render.to_json([r.as_dict() for r in rows]) if args.json else render.article_lines(rows))
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    from . import render
+
+    row, passages = _open(settings).article(args.article_id)
+    if args.json:
+        data = row.as_dict() | {"passages": [
+            {"paragraph": p.ordinal, "section": " › ".join(p.section), "text": p.text} for p in passages]}
+        print(render.to_json(data))
+        return 0
+    print(render.safe_terminal(f"《{row.title}》 {row.source or ''} {row.date or ''}  [{row.id}]"))
+    if row.url:
+        print(render.safe_terminal(row.url))
+    section: tuple[str, ...] = ()
+    for p in passages:
+        if p.section != section:
+            section = p.section
+            print(f"\n## {render.safe_terminal(' › '.join(section))}")
+        print(f"\n¶{p.ordinal} {render.safe_terminal(p.text)}")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    row = _open(settings).remove(args.article_id)
+    print(f"removed: {row.id}  {row.title}")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from . import render
+
+    stats = _open(settings).stats()
+    print(render.to_json(stats) if args.json else "\n".join(f"{k:>15}: {v}" for k, v in stats.items()))
+    return 0
+
+
+def _cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    corpus = _open(settings, sync=False)
+    n = corpus.reindex(progress=_err)
+    corpus.sync(progress=_err)
+    print(f"reindexed {n} passages")
+    return 0
+
+
+def _cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
+    from .telegram_bot import run_bot
+
+    return run_bot(settings)
+
+
+COMMANDS = {"ask": _cmd_ask, "add": _cmd_add, "list": _cmd_list, "show": _cmd_show, "remove": _cmd_remove,
+            "stats": _cmd_stats, "reindex": _cmd_reindex, "bot": _cmd_bot}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `policybot` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(home=args.home)
+        if args.command is None:
+            if not sys.stdin.isatty():
+                parser.print_help()
+                return 2
+            args = parser.parse_args([*(["--home", args.home] if args.home else []), "ask"])
+        return COMMANDS[args.command](args, settings)
+    except PolicybotError as exc:
+        _err(f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("interrupted — nothing half-written was kept")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

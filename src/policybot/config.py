@@ -1,0 +1,111 @@
+"""One frozen settings object, built from environment variables and flags.
+
+Secrets (the Telegram token) come only from the environment or a `.env` file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+from .errors import ConfigError
+
+#: Where the checkout's shipped corpus lives when policybot runs from a clone.
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_home() -> Path:
+    """The checkout root when it ships `corpus/`, else ~/.policybot."""
+    if (_CHECKOUT_ROOT / "corpus").is_dir() and (_CHECKOUT_ROOT / "pyproject.toml").is_file():
+        return _CHECKOUT_ROOT
+    return Path.home() / ".policybot"
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number", f"set {name} to digits only") from None
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(
+                f"POLICYBOT_ADMIN_IDS has {part!r}, which is not a Telegram user id",
+                "give numeric ids separated by commas, e.g. POLICYBOT_ADMIN_IDS=12345,67890",
+            ) from None
+    return frozenset(ids)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines of a .env file (no shell expansion)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, in one place."""
+
+    home: Path
+    top_k: int = 3
+    max_input_bytes: int = 100 * 1024 * 1024
+    url_timeout: float = 15.0
+    url_max_bytes: int = 20 * 1024 * 1024
+    telegram_token: str = field(default="", repr=False)
+    telegram_api_url: str = "https://api.telegram.org"
+    admin_ids: frozenset[int] = frozenset()
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    @property
+    def corpus_dir(self) -> Path:
+        """Article files dropped here by hand are indexed."""
+        return self.home / "corpus"
+
+    @property
+    def state_dir(self) -> Path:
+        """The SQLite store and caches."""
+        return self.home / ".policybot"
+
+    @property
+    def db_path(self) -> Path:
+        return self.state_dir / "store.sqlite3"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with some fields replaced (flags win over the environment)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, home: Path | str | None = None) -> "Settings":
+        """Build settings from the environment (plus `.env` in the working directory)."""
+        merged: dict[str, str] = read_dotenv(Path.cwd() / ".env")
+        merged.update(os.environ if env is None else env)
+        home_path = Path(home or merged.get("POLICYBOT_HOME") or default_home()).expanduser()
+        return cls(
+            home=home_path.resolve(),
+            top_k=_int_env(merged, "POLICYBOT_TOP_K", 3),
+            max_input_bytes=_int_env(merged, "POLICYBOT_MAX_INPUT_BYTES", 100 * 1024 * 1024),
+            url_max_bytes=_int_env(merged, "POLICYBOT_URL_MAX_BYTES", 20 * 1024 * 1024),
+            telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            telegram_api_url=merged.get("TELEGRAM_API_URL", "").strip().rstrip("/") or "https://api.telegram.org",
+            admin_ids=_admin_ids(merged.get("POLICYBOT_ADMIN_IDS", "")),
+        )

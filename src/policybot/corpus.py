@@ -1,0 +1,323 @@
+"""The library's front door: a home's articles, its index, and questions against it.
+
+The CLI and the Telegram bot are thin shells around `Corpus`. It owns the
+store (one SQLite connection per thread), the segmenter, and the current index
+snapshot, which it reloads when another process or thread commits a change.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from . import index as idx
+from .config import Settings
+from .errors import DuplicateError, InputError, NotFoundError, PolicybotError
+from .ingest import Article, ArticleMeta
+from .search import Answer, Searcher
+from .segment import Segmenter, get_segmenter, retrievable_text
+from .sources import iter_files, read_file, read_stdin, read_url
+from .store import ArticleRow, PassageRow, Store, encode_section
+
+Progress = Callable[[str], None]
+#: Articles written per transaction (and per index segment) during large imports.
+BATCH_ARTICLES = 500
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What happened to one article handed to `add`."""
+
+    status: str  # "added", "replaced", "duplicate", "conflict"
+    article_id: str
+    title: str
+    date: str | None
+    passages: int
+    origin: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {"status": self.status, "id": self.article_id, "title": self.title, "date": self.date,
+                "passages": self.passages, "origin": self.origin}
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+class Corpus:
+    """Articles and their index in one home directory."""
+
+    def __init__(self, settings: Settings, segmenter: Segmenter | None = None) -> None:
+        self.settings = settings
+        self._segmenter = segmenter
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._snapshot_lock = threading.Lock()
+        self._snapshot: idx.Snapshot | None = None
+        self._last_sync = 0.0
+
+    # ---- plumbing ----------------------------------------------------------
+
+    @property
+    def segmenter(self) -> Segmenter:
+        if self._segmenter is None:
+            self._segmenter = get_segmenter(self.settings.state_dir / "cache")
+        return self._segmenter
+
+    @property
+    def store(self) -> Store:
+        """This thread's connection to the store."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self.settings.db_path)
+            self._local.store = store
+        return store
+
+    def snapshot(self) -> idx.Snapshot:
+        """The current index, reloaded if the store changed since the last look."""
+        generation = self.store.generation()
+        current = self._snapshot
+        if current is not None and current.generation == generation:
+            return current
+        with self._snapshot_lock:
+            current = self._snapshot
+            if current is not None and current.generation == generation:
+                return current
+            with self.store.read() as conn:
+                generation = self.store.generation()
+                self._snapshot = idx.load_snapshot(conn, generation, current)
+            return self._snapshot
+
+    # ---- questions ---------------------------------------------------------
+
+    def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
+        """Cited passages answering a question."""
+        searcher = Searcher(self.segmenter)
+        return searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset)
+
+    # ---- adding ------------------------------------------------------------
+
+    def load_inputs(self, inputs: Sequence[str], meta: ArticleMeta) -> list[tuple[Article, str]]:
+        """Read every input first, so one bad input stops the add before anything is stored."""
+        loaded: list[tuple[Article, str]] = []
+        for item in inputs:
+            for article in self._read_input(item, meta):
+                loaded.append((article, item))
+        return loaded
+
+    def _read_input(self, item: str, meta: ArticleMeta) -> list[Article]:
+        fresh = ArticleMeta(meta.title, meta.source, meta.date, meta.url, meta.article_id)
+        if item == "-":
+            return read_stdin(fresh, limit=self.settings.max_input_bytes)
+        lowered = item.lower()
+        if lowered.startswith(("http://", "https://")):
+            return read_url(item, fresh, self.settings.url_timeout, self.settings.url_max_bytes)
+        if "://" in item[:12] or lowered.startswith(("data:", "javascript:")):
+            raise InputError(f"{item[:60]} is not an http(s) address",
+                             "give an http(s):// address, or download the file and add its path")
+        path = Path(item).expanduser()
+        if path.is_dir():
+            files = list(iter_files(path))
+            if not files:
+                raise InputError(f"{path} has no .txt, .md, .html or .jsonl files", "add a folder that holds articles")
+            return [a for f in files for a in read_file(f, ArticleMeta(meta.title, meta.source, meta.date, meta.url),
+                                                         self.settings.max_input_bytes)]
+        return read_file(path, fresh, self.settings.max_input_bytes)
+
+    def add(self, inputs: Sequence[str], meta: ArticleMeta | None = None, replace: bool = False,
+            progress: Progress = _quiet) -> list[AddResult]:
+        """Add articles from paths, URLs or '-' (stdin)."""
+        loaded = self.load_inputs(inputs, meta or ArticleMeta())
+        return self.add_articles([a for a, _ in loaded], replace=replace, progress=progress,
+                                 origins=[o for _, o in loaded])
+
+    def add_articles(self, articles: Sequence[Article], replace: bool = False, progress: Progress = _quiet,
+                     origins: Sequence[str] | None = None,
+                     files: Sequence[tuple[str, int, int] | None] | None = None) -> list[AddResult]:
+        """Store and index articles, a batch per transaction (each article whole or not at all)."""
+        results: list[AddResult] = []
+        total = len(articles)
+        started = time.monotonic()
+        for start in range(0, total, BATCH_ARTICLES):
+            batch = articles[start:start + BATCH_ARTICLES]
+            terms = [[self.segmenter.terms(retrievable_text(a.title, p.section, p.text)) for p in a.passages]
+                     for a in batch]
+            batch_files = files[start:start + BATCH_ARTICLES] if files else [None] * len(batch)
+            batch_origins = origins[start:start + BATCH_ARTICLES] if origins else [""] * len(batch)
+            with self._write_lock, self.store.write() as conn:
+                rowids: list[int] = []
+                term_lists: list[list[str]] = []
+                removed: list[int] = []
+                for article, article_terms, file_info, origin in zip(batch, terms, batch_files, batch_origins):
+                    result, new_rowids, old_rowids = self._insert(conn, article, replace, file_info, origin)
+                    results.append(result)
+                    rowids += new_rowids
+                    removed += old_rowids
+                    if new_rowids:
+                        term_lists += article_terms
+                idx.remove_passages(conn, removed)
+                if rowids:
+                    idx.add_passages(conn, rowids, term_lists)
+                idx.merge_if_needed(conn)
+            done = min(start + BATCH_ARTICLES, total)
+            if total > BATCH_ARTICLES or time.monotonic() - started > 2:
+                progress(f"indexed {done}/{total} articles")
+        return results
+
+    def _insert(self, conn, article: Article, replace: bool, file_info: tuple[str, int, int] | None,
+                origin: str) -> tuple[AddResult, list[int], list[int]]:
+        """Insert one article's rows; returns its result, new passage rowids and replaced ones."""
+        store = self.store
+        article_id = article.article_id or article.content_hash[:12]
+        same_text = store.article_by_hash(article.content_hash)
+        existing = store.article(article_id)
+        if same_text is not None and not replace and (existing is None or existing.id == same_text.id):
+            return AddResult("duplicate", same_text.id, same_text.title, same_text.date, 0, origin), [], []
+        old_rowids: list[int] = []
+        status = "added"
+        for old in {r.id: r for r in (existing, same_text) if r is not None}.values():
+            if not replace:
+                return AddResult("conflict", article_id, article.title, article.date, 0, origin), [], []
+            old_rowids += [p.id for p in store.article_passages(old.id)]
+            conn.execute("DELETE FROM articles WHERE id = ?", (old.id,))
+            status = "replaced"
+        file_path, mtime, size = file_info if file_info else (None, None, None)
+        conn.execute(
+            "INSERT INTO articles (id, title, source, date, url, origin, content_hash, text, added_at,"
+            " file_path, file_mtime_ns, file_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (article_id, article.title, article.source, article.date, article.url, article.origin,
+             article.content_hash, article.text, time.time(), file_path, mtime, size),
+        )
+        rowids = []
+        for passage in article.passages:
+            cur = conn.execute(
+                "INSERT INTO passages (article_id, ordinal, section, text) VALUES (?,?,?,?)",
+                (article_id, passage.ordinal, encode_section(passage.section), passage.text))
+            rowids.append(int(cur.lastrowid))
+        return AddResult(status, article_id, article.title, article.date, len(rowids), origin), rowids, old_rowids
+
+    # ---- removing and listing ------------------------------------------------
+
+    def remove(self, article_id: str) -> ArticleRow:
+        """Remove an article from the store and from answers, at once."""
+        with self._write_lock, self.store.write() as conn:
+            row = self.store.article(article_id)
+            if row is None:
+                raise NotFoundError(f"no article with id {article_id!r}", "see `policybot list` for the ids")
+            rowids = [p.id for p in self.store.article_passages(article_id)]
+            conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            if row.file_path:
+                signature = self._file_signature(self.settings.corpus_dir / row.file_path)
+                conn.execute("INSERT OR REPLACE INTO ignored_files (path, signature) VALUES (?, ?)",
+                             (row.file_path, signature))
+            idx.remove_passages(conn, rowids)
+            idx.merge_if_needed(conn)
+        return row
+
+    def articles(self) -> list[ArticleRow]:
+        return self.store.articles()
+
+    def article(self, article_id: str) -> tuple[ArticleRow, list[PassageRow]]:
+        row = self.store.article(article_id)
+        if row is None:
+            raise NotFoundError(f"no article with id {article_id!r}", "see `policybot list` for the ids")
+        return row, self.store.article_passages(article_id)
+
+    def stats(self) -> dict[str, object]:
+        """Corpus figures for `stats` and the bot's /stats."""
+        n_articles, n_passages, n_chars = self.store.counts()
+        oldest, newest = self.store.date_range()
+        snap = self.snapshot()
+        n_segments = len(snap.segments)
+        return {
+            "home": str(self.settings.home), "articles": n_articles, "passages": n_passages,
+            "characters": n_chars, "oldest": oldest, "newest": newest,
+            "terms": int((snap.stats.df > 0).sum()), "index_segments": n_segments,
+            "store_bytes": self._store_bytes(),
+        }
+
+    def _store_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.settings.state_dir.glob("store.sqlite3*") if p.is_file())
+
+    # ---- the corpus folder -------------------------------------------------
+
+    @staticmethod
+    def _file_signature(path: Path) -> str:
+        try:
+            st = path.stat()
+        except OSError:
+            return "missing"
+        return f"{st.st_mtime_ns}:{st.st_size}"
+
+    def sync(self, progress: Progress = _quiet, warn: Progress = _quiet, min_interval: float = 0.0) -> int:
+        """Index files added to or edited in the corpus folder; drop deleted ones. Returns changes made."""
+        now = time.monotonic()
+        if min_interval and now - self._last_sync < min_interval:
+            return 0
+        self._last_sync = now
+        root = self.settings.corpus_dir
+        root.mkdir(parents=True, exist_ok=True)
+        on_disk = {str(p.relative_to(root)): p for p in iter_files(root)}
+        known = self.store.file_states()
+        ignored = self.store.ignored_files()
+        changes = 0
+        for rel, (article_id, _, _) in known.items():
+            if rel not in on_disk:
+                self._drop_file_article(article_id)
+                changes += 1
+        todo: list[tuple[str, Path, tuple[str, int, int]]] = []
+        for rel, path in on_disk.items():
+            st = path.stat()
+            state = known.get(rel)
+            if state and state[1:] == (st.st_mtime_ns, st.st_size):
+                continue
+            if ignored.get(rel) == f"{st.st_mtime_ns}:{st.st_size}":
+                continue
+            todo.append((rel, path, (rel, st.st_mtime_ns, st.st_size)))
+        if todo:
+            progress(f"indexing {len(todo)} new or changed file(s) in {root} …")
+        for rel, path, info in todo:
+            try:
+                articles = read_file(path, ArticleMeta(), self.settings.max_input_bytes)
+            except PolicybotError as exc:
+                warn(f"skipped {path}: {exc}")
+                continue
+            if rel in known:
+                self._drop_file_article(known[rel][0])
+            self.add_articles(articles[:1], replace=True, origins=[str(path)], files=[info])
+            changes += 1
+        return changes
+
+    def _drop_file_article(self, article_id: str) -> None:
+        try:
+            with self._write_lock, self.store.write() as conn:
+                rowids = [p.id for p in self.store.article_passages(article_id)]
+                conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+                idx.remove_passages(conn, rowids)
+        except NotFoundError:
+            pass
+
+    def reindex(self, progress: Progress = _quiet) -> int:
+        """Re-segment every passage and rebuild the index from scratch (after a dictionary change)."""
+        store = self.store
+        rows = store.conn.execute(
+            "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id"
+        ).fetchall()
+        import json
+
+        terms = []
+        for i, (rowid, title, section, text) in enumerate(rows, 1):
+            terms.append(self.segmenter.terms(retrievable_text(title, json.loads(section), text)))
+            if i % 20000 == 0:
+                progress(f"segmented {i}/{len(rows)} passages")
+        with self._write_lock, store.write() as conn:
+            for table in ("segments", "tombstones", "index_stats", "terms"):
+                conn.execute(f"DELETE FROM {table}")
+            if rows:
+                idx.add_passages(conn, [r[0] for r in rows], terms)
+        return len(rows)

@@ -1,0 +1,236 @@
+"""Read what a user hands us — paths, directories, URLs, stdin — into Articles.
+
+Decoding is strict: UTF-8 (with or without BOM), UTF-16 with a BOM (or an
+obvious NUL pattern), then GB18030; binary files and undecodable bytes get a
+clear error instead of mojibake in the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from .errors import EmptyArticleError, EncodingError, InputError
+from .ingest import Article, ArticleMeta, build_article
+from .textutil import CJK
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+
+_MAGIC = [
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a zip archive (or .docx/.xlsx)"), (b"\x7fELF", "an executable (ELF)"),
+    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"), (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"MZ", "a Windows executable"), (b"7z\xbc\xaf", "a 7z archive"), (b"Rar!", "a RAR archive"),
+    (b"SQLite format 3", "a SQLite database"),
+]
+_ARTICLE_ID = re.compile(r"^[\w.:-]{1,64}$")
+_PLAUSIBLE = re.compile(f"[{CJK}\\s\\x20-\\x7e\u3000-\u303f\uff00-\uffef\u2010-\u2027\u00b7\u00a0-\u00ff]")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """An article read from an input, and where it came from."""
+
+    article: Article
+    origin: str
+
+
+def _binary_kind(data: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even_nul = sample[0::2].count(0) / len(sample[0::2])
+    odd_nul = sample[1::2].count(0) / len(sample[1::2])
+    if odd_nul > 0.3 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.3 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def decode_bytes(data: bytes, name: str, declared: str | None = None) -> str:
+    """Text from bytes in UTF-8, UTF-16 or GB18030; EncodingError otherwise."""
+    kind = _binary_kind(data)
+    if kind:
+        raise EncodingError(f"{name} is {kind}, not text", "add .txt, .md, .html or .jsonl files")
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        utf16 = _looks_utf16(data)
+        candidates = [utf16] if utf16 else []
+        if declared:
+            candidates.append(declared)
+        candidates += ["utf-8", "gb18030"]
+    for encoding in dict.fromkeys(candidates):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if "\x00" in text:
+            continue
+        if encoding in ("gb18030", declared) and not _plausible(text):
+            continue
+        return text
+    raise EncodingError(
+        f"{name} is not readable text (tried UTF-8, UTF-16 and GB18030)",
+        "save it as UTF-8 text and add it again",
+    )
+
+
+def _plausible(text: str) -> bool:
+    """Most characters are Chinese, ASCII or common punctuation (GB18030 accepts nearly any bytes)."""
+    sample = text[:20000]
+    if not sample.strip():
+        return True
+    good = len(_PLAUSIBLE.findall(sample))
+    return good / len(sample) > 0.97
+
+
+def _check_size(size: int, name: str, limit: int) -> None:
+    if size > limit:
+        raise InputError(
+            f"{name} is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit",
+            "split it into smaller files, or raise POLICYBOT_MAX_INPUT_BYTES",
+        )
+
+
+def articles_from_bytes(data: bytes, name: str, meta: ArticleMeta, suffix: str = "",
+                        declared: str | None = None, content_type: str | None = None) -> list[Article]:
+    """Articles from one input's bytes, by its suffix or content type."""
+    if not data.strip():
+        raise EmptyArticleError(f"{name} is empty", "add a file or text that holds an article")
+    is_html = suffix in HTML_SUFFIXES or (content_type or "").startswith(("text/html", "application/xhtml"))
+    if is_html and declared is None:
+        from .htmlpage import sniff_html_charset
+
+        declared = sniff_html_charset(data)
+    text = decode_bytes(data, name, declared)
+    if not text.strip():
+        raise EmptyArticleError(f"{name} holds only whitespace", "add a file or text that holds an article")
+    if suffix in JSONL_SUFFIXES:
+        return list(articles_from_jsonl(text, name, meta))
+    if is_html or (not suffix and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))):
+        return [article_from_html(text, name, meta)]
+    meta.markdown = suffix in {".md", ".markdown"}
+    return [build_article(text, meta)]
+
+
+def article_from_html(html: str, name: str, meta: ArticleMeta) -> Article:
+    """Main text and metadata of an HTML page."""
+    from .htmlpage import extract_html
+
+    page = extract_html(html, url=meta.url)
+    if not page.paragraphs:
+        raise EmptyArticleError(f"{name} has no article text (only scripts or page furniture)",
+                                "save the article's text, or add its URL if the page renders without scripts")
+    page_meta = ArticleMeta(
+        title=meta.title or page.title, source=meta.source or page.source,
+        date=meta.date or page.date, url=meta.url or page.url, article_id=meta.article_id,
+    )
+    return build_article("\n".join(page.paragraphs), page_meta)
+
+
+def articles_from_jsonl(text: str, name: str, defaults: ArticleMeta) -> Iterator[Article]:
+    """One article per line: {"id"?, "title", "text", "date"?, "source"?, "url"?}.
+
+    Every line is checked before any article is returned, so a bad line
+    stops the whole file and nothing of it is stored.
+    """
+    articles: list[Article] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{name} line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where} is not JSON ({exc.msg})", "write one JSON object per line") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{where} is not a JSON object", 'write objects like {"title": …, "text": …}')
+        body = record.get("text")
+        if not isinstance(body, str) or not body.strip():
+            raise InputError(f'{where} has no "text"', 'give each line a non-empty "text" field')
+        article_id = record.get("id")
+        if article_id is not None:
+            article_id = str(article_id)
+            if not _ARTICLE_ID.match(article_id):
+                raise InputError(f"{where} has an id {article_id[:40]!r} with spaces or symbols",
+                                 "use letters, digits, '.', '_', ':' or '-' (at most 64)")
+        meta = ArticleMeta(
+            title=_str_field(record, "title") or defaults.title,
+            source=_str_field(record, "source") or defaults.source,
+            date=_str_field(record, "date") or defaults.date,
+            url=_str_field(record, "url") or defaults.url,
+            article_id=article_id,
+        )
+        try:
+            articles.append(build_article(body, meta))
+        except InputError as exc:
+            raise type(exc)(f"{where}: {exc.message}", exc.hint) from None
+    if not articles:
+        raise EmptyArticleError(f"{name} has no articles", "write one JSON object per line")
+    yield from articles
+
+
+def _str_field(record: dict[str, object], key: str) -> str | None:
+    value = record.get(key)
+    return str(value).strip() if value not in (None, "") else None
+
+
+def read_stdin(meta: ArticleMeta, stream: BinaryIO | None = None, limit: int = 100 * 1024 * 1024) -> list[Article]:
+    """Articles from text piped or pasted on standard input."""
+    data = (stream or sys.stdin.buffer).read(limit + 1)
+    _check_size(len(data), "standard input", limit)
+    return articles_from_bytes(data, "standard input", meta)
+
+
+def read_url(url: str, meta: ArticleMeta, timeout: float, max_bytes: int) -> list[Article]:
+    """The article at an http(s) URL."""
+    from .fetch import fetch_url
+
+    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
+    meta.url = meta.url or fetched.url
+    suffix = Path(fetched.url.split("?")[0]).suffix.lower()
+    return articles_from_bytes(fetched.data, url, meta, suffix=suffix if suffix in SUPPORTED_SUFFIXES else "",
+                               declared=fetched.charset, content_type=fetched.content_type)
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """Supported files under a directory, recursively, in a stable order, hidden ones skipped."""
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            yield path
+
+
+def read_file(path: Path, meta: ArticleMeta, limit: int) -> list[Article]:
+    """Articles in one file."""
+    try:
+        size = path.stat().st_size
+        _check_size(size, str(path), limit)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist", "check the path") from None
+    except PermissionError:
+        raise InputError(f"{path} cannot be read (permission denied)", "check the file's permissions") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory", "pass the directory itself to add all its files") from None
+    return articles_from_bytes(data, str(path), meta, suffix=path.suffix.lower())

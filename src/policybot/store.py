@@ -1,0 +1,240 @@
+"""The SQLite store: articles, passages, the index tables, and the corpus-folder bookkeeping.
+
+One database file per home. WAL mode lets a reader (the bot) keep answering
+while a writer (the CLI, or the bot's /add) commits. Every change is one
+transaction, so an interrupted write leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .errors import StoreError
+from .index import SCHEMA as INDEX_SCHEMA
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT, date TEXT, url TEXT, origin TEXT,
+    content_hash TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    added_at REAL NOT NULL,
+    file_path TEXT UNIQUE,
+    file_mtime_ns INTEGER,
+    file_size INTEGER
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id, ordinal);
+CREATE TABLE IF NOT EXISTS ignored_files (path TEXT PRIMARY KEY, signature TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """An article as stored."""
+
+    id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    origin: str | None
+    content_hash: str
+    added_at: float
+    file_path: str | None
+    n_passages: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id, "title": self.title, "source": self.source, "date": self.date,
+            "url": self.url, "origin": self.origin, "file": self.file_path,
+            "passages": self.n_passages, "added_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.added_at)),
+        }
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A passage with its article's citation fields."""
+
+    id: int
+    article_id: str
+    ordinal: int
+    section: tuple[str, ...]
+    text: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    origin: str | None
+
+
+_ARTICLE_COLUMNS = "a.id, a.title, a.source, a.date, a.url, a.origin, a.content_hash, a.added_at, a.file_path"
+_PASSAGE_SELECT = (
+    "SELECT p.id, p.article_id, p.ordinal, p.section, p.text, a.title, a.source, a.date, a.url, a.origin "
+    "FROM passages p JOIN articles a ON a.id = p.article_id"
+)
+
+
+def encode_section(section: Sequence[str]) -> str:
+    return json.dumps(list(section), ensure_ascii=False)
+
+
+def _passage(row: Sequence[object]) -> PassageRow:
+    section = json.loads(str(row[3])) if row[3] else []
+    return PassageRow(int(row[0]), str(row[1]), int(row[2]), tuple(section), str(row[4]), str(row[5]),
+                      row[6], row[7], row[8], row[9])  # type: ignore[arg-type]
+
+
+class Store:
+    """A connection to one home's database (one per thread)."""
+
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the store {path} cannot be opened ({exc})",
+                             "move the file away and run `policybot reindex` to rebuild it") from None
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"the store {self.path} was written by a newer policybot",
+                             "upgrade policybot, or use another --home")
+        if version < SCHEMA_VERSION:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in (SCHEMA + INDEX_SCHEMA).split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; bumps the generation so readers reload."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+            self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('generation', '1') "
+                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: a consistent snapshot while writers commit."""
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+        finally:
+            self.conn.execute("COMMIT")
+
+    def generation(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    # ---- articles ----------------------------------------------------------
+
+    def _article(self, row: Sequence[object]) -> ArticleRow:
+        return ArticleRow(*row)  # type: ignore[arg-type]
+
+    def articles(self) -> list[ArticleRow]:
+        rows = self.conn.execute(
+            f"SELECT {_ARTICLE_COLUMNS}, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) "
+            "FROM articles a ORDER BY COALESCE(a.date, '') DESC, a.added_at DESC, a.id"
+        ).fetchall()
+        return [self._article(r) for r in rows]
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        row = self.conn.execute(
+            f"SELECT {_ARTICLE_COLUMNS}, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) "
+            "FROM articles a WHERE a.id = ?", (article_id,)).fetchone()
+        return self._article(row) if row else None
+
+    def article_text(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def article_by_hash(self, content_hash: str) -> ArticleRow | None:
+        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM articles a WHERE a.content_hash = ?",
+                                (content_hash,)).fetchone()
+        return self._article(row) if row else None
+
+    def article_by_file(self, file_path: str) -> ArticleRow | None:
+        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM articles a WHERE a.file_path = ?",
+                                (file_path,)).fetchone()
+        return self._article(row) if row else None
+
+    def file_states(self) -> dict[str, tuple[str, int, int]]:
+        """Corpus files already indexed: path -> (article id, mtime_ns, size)."""
+        rows = self.conn.execute(
+            "SELECT file_path, id, file_mtime_ns, file_size FROM articles WHERE file_path IS NOT NULL")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def ignored_files(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT path, signature FROM ignored_files").fetchall())
+
+    def passages(self, rowids: Sequence[int]) -> dict[int, PassageRow]:
+        found: dict[int, PassageRow] = {}
+        ids = list(rowids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.conn.execute(f"{_PASSAGE_SELECT} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((int(r[0]), _passage(r)) for r in rows)
+        return found
+
+    def article_passages(self, article_id: str) -> list[PassageRow]:
+        rows = self.conn.execute(f"{_PASSAGE_SELECT} WHERE p.article_id = ? ORDER BY p.ordinal", (article_id,))
+        return [_passage(r) for r in rows]
+
+    def neighbours(self, passage_id: int, around: int = 1) -> list[PassageRow]:
+        """The passage and up to `around` passages before and after it in its article."""
+        row = self.conn.execute("SELECT article_id, ordinal FROM passages WHERE id = ?", (passage_id,)).fetchone()
+        if row is None:
+            return []
+        rows = self.conn.execute(
+            f"{_PASSAGE_SELECT} WHERE p.article_id = ? AND p.ordinal BETWEEN ? AND ? ORDER BY p.ordinal",
+            (row[0], row[1] - around, row[1] + around))
+        return [_passage(r) for r in rows]
+
+    def counts(self) -> tuple[int, int, int]:
+        """(articles, passages, characters of passage text)."""
+        a = self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        p, c = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM passages").fetchone()
+        return int(a), int(p), int(c)
+
+    def date_range(self) -> tuple[str | None, str | None]:
+        row = self.conn.execute("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL").fetchone()
+        return row[0], row[1]
