@@ -193,10 +193,15 @@ class Snapshot:
     def idf(self, term_id: int) -> float:
         return self.stats.idf(term_id, self.average_idf)
 
-    def idf_of_unseen(self) -> float:
-        """The idf a term would have if one passage contained it (the rarest possible)."""
+    def weight(self, term_id: int) -> float:
+        """A always-positive idf (Lucene's) for weighing question terms; unseen terms weigh most.
+
+        BM25Okapi's own idf is negative for common terms and degenerate in tiny
+        corpora, so it cannot say how much of a question a passage covers.
+        """
         n = self.stats.n_docs
-        return math.log(n - 1 + 0.5) - math.log(1.5) if n > 1 else 1.0
+        df = int(self.stats.df[term_id]) if 0 <= term_id < len(self.stats.df) else 0
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def score(self, term_ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """(passage rowids, BM25Okapi scores) of live passages containing any query term.

@@ -154,8 +154,18 @@ def _clean_lines(raw: str, meta: ArticleMeta) -> tuple[list[str], dict[str, str]
     """Normalised, boilerplate-free lines plus metadata found in them (title, source, date, origin)."""
     rules = boilerplate()
     found: dict[str, str] = {}
-    lines = [normalize_line(line) for line in strip_invisible(raw).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [line for line in lines if line]
+    raw_lines = strip_invisible(raw).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = []
+    for raw_line in raw_lines:
+        heading = _MARKDOWN_HEADING.match(raw_line.strip()) if meta.markdown else None
+        if heading:
+            text = normalize_line(heading.group(2).strip().strip("#"))
+            if heading.group(1) == "#" and "title" not in found and not meta.title:
+                found["title"] = text
+                continue
+            lines.append(text)
+        elif normalize_line(raw_line):
+            lines.append(normalize_line(raw_line))
     # The footer (tags, related links, comments) starts at a tail marker in the last part.
     cutoff = max(3, len(lines) // 3)
     for i in range(cutoff, len(lines)):
@@ -164,12 +174,6 @@ def _clean_lines(raw: str, meta: ArticleMeta) -> tuple[list[str], dict[str, str]
             break
     kept: list[str] = []
     for index, line in enumerate(lines):
-        heading = _MARKDOWN_HEADING.match(line) if meta.markdown else None
-        if heading:
-            line = heading.group(2).strip().strip("#").strip()
-            if heading.group(1) == "#" and "title" not in found and not meta.title:
-                found["title"] = line
-                continue
         if rules.is_noise(line):
             continue
         if not kept and "date" not in found:
@@ -223,9 +227,13 @@ def _structure(lines: list[str]) -> list[tuple[tuple[str, ...], str]]:
     short_run: list[str] = []
 
     def flush_short() -> None:
-        if short_run:
-            pieces.append((tuple(t for _, t in path), "\n".join(short_run)))
-            short_run.clear()
+        # Clauses broken over lines make one passage; short whole sentences stay apart.
+        section = tuple(t for _, t in path)
+        if all(_is_terminal(line) for line in short_run):
+            pieces.extend((section, line) for line in short_run)
+        elif short_run:
+            pieces.append((section, "\n".join(short_run)))
+        short_run.clear()
 
     prev_heading = False
     for index, line in enumerate(lines):

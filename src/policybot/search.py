@@ -135,6 +135,5 @@ class Searcher:
         return Answer(query.text, results[offset:wanted])
 
     def _weights(self, snapshot: Snapshot, ids: dict[str, int], terms: list[str]) -> dict[str, float]:
-        """idf of each question term; a term the corpus has never seen weighs like the rarest."""
-        rare = snapshot.idf_of_unseen()
-        return {t: (snapshot.idf(ids[t]) if t in ids else rare) for t in dict.fromkeys(terms)}
+        """Weight of each question term; a term the corpus has never seen weighs most."""
+        return {t: snapshot.weight(ids.get(t, -1)) for t in dict.fromkeys(terms)}

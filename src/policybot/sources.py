@@ -76,7 +76,7 @@ def decode_bytes(data: bytes, name: str, declared: str | None = None) -> str:
         candidates = [utf16] if utf16 else []
         if declared:
             candidates.append(declared)
-        candidates += ["utf-8", "gb18030"]
+        candidates += ["utf-8", "gb18030", "utf-16-le", "utf-16-be"]
     for encoding in dict.fromkeys(candidates):
         try:
             text = data.decode(encoding)
@@ -84,7 +84,7 @@ def decode_bytes(data: bytes, name: str, declared: str | None = None) -> str:
             continue
         if "\x00" in text:
             continue
-        if encoding in ("gb18030", declared) and not _plausible(text):
+        if encoding in ("gb18030", "utf-16-le", "utf-16-be", declared) and not _plausible(text):
             continue
         return text
     raise EncodingError(
