@@ -10,9 +10,9 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from collections.abc import Set
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -55,10 +55,10 @@ _CLOSES_P = frozenset(
     "section summary table ul".split()
 )
 _NEVER_BOILER = frozenset("html body main article #root".split())
-_MAX_DEPTH = 400  # keeps the recursive walk far from Python's recursion limit
+_MAX_DEPTH = 250  # keeps the recursive walk far from Python's recursion limit
 
 _BOILER_WORDS = frozenset(
-    "ad ads adv advert advertisement advertising banner-ad nav navbar navigation menu "
+    "ad ads adv advert advertisement advertising nav navbar navigation menu "
     "menubar footer foot comment comments share sharing related breadcrumb breadcrumbs "
     "crumb crumbs sidebar copyright recommend toolbar social".split()
 )
@@ -84,7 +84,7 @@ _SOURCE = re.compile(
     r"(?<!数据)(?<!资料)(?:来源|稿源|出处)\s*[:：]\s*([^\s|｜,，;；、。【】\[\]()（）<>]{1,40})"
 )
 _SOURCE_TAIL = re.compile(r"(?:\d{4}|作者|记者|编辑|责任编辑|发布|时间|日期|浏览).*$")
-_TITLE_SPLIT = re.compile(r"\s*(?:[_|｜]|\s[-–—]\s|\s--\s)\s*")
+_TITLE_SPLIT = re.compile(r"\s*(?:[_|｜]|--|\s[-–—]\s)\s*")
 _META_LINE = re.compile(
     r"^[【\[(（]?\s*(?:来源|稿源|作者|责任编辑|责编|编辑|发布时间|发布日期|字号|字体|浏览次数|点击数|阅读次数)\s*[:：]"
 )
@@ -110,11 +110,12 @@ _DATE_META = (
     "date",
     "dc.date",
     "dc.date.issued",
-    "article:modified_time",
 )
 _TITLE_META = ("og:title", "twitter:title", "articletitle", "title")
-_SOURCE_META = ("source", "contentsource", "og:site_name", "author")
+_SOURCE_META = ("source", "contentsource")
+_SITE_META = ("og:site_name", "author")  # weaker than a "来源：" byline
 _CLIMB_RATIO = 0.3
+_MAX_LINK_RATIO = 0.9
 _MIN_BODY_WEIGHT = 20.0  # below this the strict filter probably ate the article
 _WINDOW = 15  # lines after the title searched for a date / source
 
@@ -214,6 +215,7 @@ class _Para(NamedTuple):
     text: str
     owner: _Node
     weight: float
+    link_ratio: float
     heading: int
     boiler_tag: str | None
     class_boiler: bool
@@ -278,7 +280,9 @@ class _Walker:
             link_ratio = min(1.0, self._link_chars / self._chars) if self._chars else 0.0
             weight = _text_weight(text) * (1.0 - link_ratio)
             heading = _HEADINGS.get(owner.tag, 0)
-            self.paras.append(_Para(text, owner, weight, heading, ctx.boiler_tag, ctx.class_boiler))
+            self.paras.append(
+                _Para(text, owner, weight, link_ratio, heading, ctx.boiler_tag, ctx.class_boiler)
+            )
         self._buf.clear()
         self._chars = self._link_chars = 0
 
@@ -349,10 +353,12 @@ def _text_weight(text: str) -> float:
 def _select_content(paras: list[_Para]) -> list[_Para]:
     """Paragraphs of the element that most looks like the article body."""
     strict = [p for p in paras if p.boiler_tag is None and not p.class_boiler]
-    if _body_weight(strict) < _MIN_BODY_WEIGHT:
+    strict_weight = _body_weight(strict)
+    if strict_weight < _MIN_BODY_WEIGHT:
         # The class/id heuristics can misfire on a wrapper; retry without them.
         loose = [p for p in paras if p.boiler_tag is None]
-        if _body_weight(loose) >= _MIN_BODY_WEIGHT:
+        loose_weight = _body_weight(loose)
+        if loose_weight >= _MIN_BODY_WEIGHT and loose_weight >= 3 * strict_weight:
             return _main_block(loose)
     return _main_block(strict)
 
@@ -365,8 +371,8 @@ def _main_block(paras: list[_Para]) -> list[_Para]:
     direct: dict[_Node, float] = {}
     for para in paras:
         if not para.heading:
-            target = para.owner.parent if para.owner.tag in _PARA_TAGS else para.owner
-            target = target or para.owner
+            parent = para.owner.parent
+            target = parent if parent is not None and para.owner.tag in _PARA_TAGS else para.owner
             direct[target] = direct.get(target, 0.0) + para.weight
     if not direct or max(direct.values()) <= 0:
         return paras
@@ -376,10 +382,11 @@ def _main_block(paras: list[_Para]) -> list[_Para]:
 
 
 def _widen(node: _Node, paras: list[_Para]) -> _Node:
-    """Climb while the parent holds a lot of body-like text outside ``node``.
+    """Grow ``node`` to an ancestor that holds a lot more body-like text.
 
     Articles split over sibling blocks (WeChat <section>s, paged CMS output)
-    would otherwise lose everything but their biggest part.
+    would otherwise lose everything but their biggest part. Wrappers adding
+    nothing are passed over; one adding only a little text ends the climb.
     """
     totals: dict[_Node, float] = {}
     for para in paras:
@@ -389,13 +396,17 @@ def _widen(node: _Node, paras: list[_Para]) -> _Node:
         while current is not None:
             totals[current] = totals.get(current, 0.0) + para.weight
             current = current.parent
-    while node.parent is not None and node.parent.tag not in ("body", "html", "#root"):
-        inside = totals.get(node, 0.0)
-        outside = totals.get(node.parent, 0.0) - inside
+    container = current = node
+    while current.parent is not None and current.parent.tag not in ("body", "html", "#root"):
+        current = current.parent
+        inside = totals.get(container, 0.0)
+        outside = totals.get(current, 0.0) - inside
+        if outside <= 0:
+            continue  # a bare wrapper, or one adding only links and headings
         if outside < _CLIMB_RATIO * inside:
             break
-        node = node.parent
-    return node
+        container = current
+    return container
 
 
 def _is_inside(node: _Node | None, container: _Node) -> bool:
@@ -413,7 +424,8 @@ def _content_lines(paras: list[_Para], title: str | None) -> list[str]:
         text = para.text
         if para.heading and _SPACE.sub("", text) == title_key:
             continue
-        if _is_meta_line(text) or (lines and lines[-1] == text):
+        # Lines that are all link are menus and "related" lists left unmarked.
+        if _is_meta_line(text) or para.link_ratio >= _MAX_LINK_RATIO:
             continue
         lines.append(text)
     return lines
@@ -427,7 +439,8 @@ def _is_meta_line(text: str) -> bool:
         return True
     rest = _DATE_TIME_PREFIX.sub("", text)
     if not rest.strip(" |｜:：-"):
-        return rest != text
+        # A bare date may be a signing date; a timestamp is a byline.
+        return ":" in text
     return bool(_META_LINE.match(rest))
 
 
@@ -502,14 +515,14 @@ def _pick_date(head: _Head, walker: _Walker, window: list[str]) -> str | None:
 
 
 def _pick_source(head: _Head, window: list[str]) -> str | None:
-    for key in _SOURCE_META[:2]:
+    for key in _SOURCE_META:
         if key in head.meta:
             return _clean_source(head.meta[key]) or head.meta[key]
     for line in window:
         found = _find_source(line)
         if found:
             return found
-    for key in _SOURCE_META[2:]:
+    for key in _SITE_META:
         if key in head.meta:
             return head.meta[key]
     return None
@@ -556,9 +569,11 @@ def _valid_date(year: str, month: str, day: str) -> str | None:
 def _meta_window(paras: list[_Para], title: str | None, content: list[_Para]) -> list[str]:
     """Lines just below the headline, where bylines put the date and source."""
     title_key = _SPACE.sub("", title) if title else None
-    start = next((i for i, p in enumerate(paras) if p.heading == 1), None)
-    if start is None and title_key:
+    start = None
+    if title_key:
         start = next((i for i, p in enumerate(paras) if _SPACE.sub("", p.text) == title_key), None)
+    if start is None:
+        start = next((i for i, p in enumerate(paras) if p.heading == 1), None)
     if start is None and content:
         first = next((i for i, p in enumerate(paras) if p is content[0]), 0)
         start = max(0, first - 5)

@@ -75,7 +75,9 @@ def decode_bytes(data: bytes, name: str, declared: str | None = None) -> str:
         utf16 = _looks_utf16(data)
         candidates = [utf16] if utf16 else []
         if declared:
-            candidates.append(declared)
+            # Pages labelled GB2312/GBK routinely use GB18030 characters, as browsers assume.
+            label = declared.strip().lower()
+            candidates.append("gb18030" if label in ("gb2312", "gbk", "x-gbk", "gb_2312-80", "euc-cn") else label)
         candidates += ["utf-8", "gb18030", "utf-16-le", "utf-16-be"]
     for encoding in dict.fromkeys(candidates):
         try:
