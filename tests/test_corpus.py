@@ -147,3 +147,42 @@ def test_stdin_add(empty_corpus) -> None:
 
     [article] = read_stdin(ArticleMeta(title="粘贴的文章", date="2024-06-08"), io.BytesIO(ARTICLE.encode("gb18030")))
     assert article.title == "粘贴的文章" and article.date == "2024-06-08"
+
+
+def test_html_file_and_url_added_with_page_metadata(empty_corpus, tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    page = ("<html><head><title>惠山推进中欧班列扩容_无锡新闻网</title>"
+            '<meta property="article:published_time" content="2024-06-10T08:00:00+08:00">'
+            '<meta property="og:site_name" content="无锡新闻网"></head><body><nav>首页 新闻 评论</nav>'
+            "<div class=content><h1>惠山推进中欧班列扩容</h1><p>惠山将优化中欧班列、海铁联运线路,&amp; 提升物流效率。</p>"
+            "<p>同时推进&lt;数字口岸&gt;建设,服务外贸企业。</p></div><script>alert(1)</script></body></html>")
+    path = tmp_path / "huishan.html"
+    path.write_text(page, encoding="utf-8")
+    [result] = empty_corpus.add([str(path)])
+    row, passages = empty_corpus.article(result.article_id)
+    assert (row.title, row.date, row.source) == ("惠山推进中欧班列扩容", "2024-06-10", "无锡新闻网")
+    assert [p.text for p in passages] == ["惠山将优化中欧班列、海铁联运线路,&提升物流效率。", "同时推进<数字口岸>建设,服务外贸企业。"]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = page.replace("中欧班列扩容", "物流枢纽建设").encode("gbk")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=gbk")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/news/1.html"
+        [from_url] = empty_corpus.add([url])
+    finally:
+        server.shutdown()
+    row = empty_corpus.article(from_url.article_id)[0]
+    assert row.title == "惠山推进物流枢纽建设" and row.url == url
