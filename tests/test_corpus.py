@@ -167,7 +167,7 @@ def test_html_file_and_url_added_with_page_metadata(empty_corpus, tmp_path: Path
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = page.replace("中欧班列扩容", "物流枢纽建设").encode("gbk")
+            body = page.replace("中欧班列扩容", "物流枢纽建设").replace("物流效率", "通关效率").encode("gbk")
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=gbk")
             self.send_header("Content-Length", str(len(body)))
