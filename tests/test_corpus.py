@@ -186,3 +186,17 @@ def test_html_file_and_url_added_with_page_metadata(empty_corpus, tmp_path: Path
         server.shutdown()
     row = empty_corpus.article(from_url.article_id)[0]
     assert row.title == "惠山推进物流枢纽建设" and row.url == url
+
+
+def test_jsonl_in_corpus_folder_all_articles_and_edits(seed_home: Path) -> None:
+    corpus = make_corpus(seed_home)
+    path = seed_home / "corpus" / "feed.jsonl"
+    path.write_text('{"id": "f1", "title": "一号文", "text": "滨湖推进山水东路科创谷建设。"}\n'
+                    '{"id": "f2", "title": "二号文", "text": "新吴推进未来产业集聚工程。"}\n', encoding="utf-8")
+    corpus.sync()
+    assert {"f1", "f2"} <= {a.id for a in corpus.articles()}
+    path.write_text('{"id": "f2", "title": "二号文", "text": "新吴推进未来产业集聚工程。"}\n', encoding="utf-8")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    corpus.sync()
+    ids = {a.id for a in corpus.articles()}
+    assert "f1" not in ids and "f2" in ids

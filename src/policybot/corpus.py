@@ -138,7 +138,8 @@ class Corpus:
 
     def add_articles(self, articles: Sequence[Article], replace: bool = False, progress: Progress = _quiet,
                      origins: Sequence[str] | None = None,
-                     files: Sequence[tuple[str, int, int] | None] | None = None) -> list[AddResult]:
+                     files: Sequence[tuple[str, int, int, int] | None] | None = None,
+                     drop_ids: Sequence[str] = ()) -> list[AddResult]:
         """Store and index articles, a batch per transaction (each article whole or not at all)."""
         results: list[AddResult] = []
         total = len(articles)
@@ -150,6 +151,8 @@ class Corpus:
             batch_files = files[start:start + BATCH_ARTICLES] if files else [None] * len(batch)
             batch_origins = origins[start:start + BATCH_ARTICLES] if origins else [""] * len(batch)
             with self._write_lock, self.store.write() as conn:
+                if drop_ids and start == 0:
+                    self._delete_articles(conn, drop_ids)
                 rowids: list[int] = []
                 term_lists: list[list[str]] = []
                 removed: list[int] = []
@@ -169,7 +172,7 @@ class Corpus:
                 progress(f"indexed {done}/{total} articles")
         return results
 
-    def _insert(self, conn, article: Article, replace: bool, file_info: tuple[str, int, int] | None,
+    def _insert(self, conn, article: Article, replace: bool, file_info: tuple[str, int, int, int] | None,
                 origin: str) -> tuple[AddResult, list[int], list[int]]:
         """Insert one article's rows; returns its result, new passage rowids and replaced ones."""
         store = self.store
@@ -186,12 +189,12 @@ class Corpus:
             old_rowids += [p.id for p in store.article_passages(old.id)]
             conn.execute("DELETE FROM articles WHERE id = ?", (old.id,))
             status = "replaced"
-        file_path, mtime, size = file_info if file_info else (None, None, None)
+        file_path, part, mtime, size = file_info if file_info else (None, None, None, None)
         conn.execute(
             "INSERT INTO articles (id, title, source, date, url, origin, content_hash, text, added_at,"
-            " file_path, file_mtime_ns, file_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " file_path, file_part, file_mtime_ns, file_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (article_id, article.title, article.source, article.date, article.url, article.origin,
-             article.content_hash, article.text, time.time(), file_path, mtime, size),
+             article.content_hash, article.text, time.time(), file_path, part, mtime, size),
         )
         rowids = []
         for passage in article.passages:
@@ -266,11 +269,11 @@ class Corpus:
         known = self.store.file_states()
         ignored = self.store.ignored_files()
         changes = 0
-        for rel, (article_id, _, _) in known.items():
+        for rel, (article_ids, _, _) in known.items():
             if rel not in on_disk:
-                self._drop_file_article(article_id)
+                self._drop_articles(article_ids)
                 changes += 1
-        todo: list[tuple[str, Path, tuple[str, int, int]]] = []
+        todo: list[tuple[str, Path, int, int]] = []
         for rel, path in on_disk.items():
             st = path.stat()
             state = known.get(rel)
@@ -278,29 +281,31 @@ class Corpus:
                 continue
             if ignored.get(rel) == f"{st.st_mtime_ns}:{st.st_size}":
                 continue
-            todo.append((rel, path, (rel, st.st_mtime_ns, st.st_size)))
+            todo.append((rel, path, st.st_mtime_ns, st.st_size))
         if todo:
             progress(f"indexing {len(todo)} new or changed file(s) in {root} …")
-        for rel, path, info in todo:
+        for rel, path, mtime, size in todo:
             try:
                 articles = read_file(path, ArticleMeta(), self.settings.max_input_bytes)
             except PolicybotError as exc:
                 warn(f"skipped {path}: {exc}")
                 continue
-            if rel in known:
-                self._drop_file_article(known[rel][0])
-            self.add_articles(articles[:1], replace=True, origins=[str(path)], files=[info])
+            files = [(rel, part, mtime, size) for part in range(len(articles))]
+            # The edited file's old articles go in the same transaction as its new ones.
+            self.add_articles(articles, replace=True, origins=[str(path)] * len(articles), files=files,
+                              drop_ids=known[rel][0] if rel in known else ())
             changes += 1
         return changes
 
-    def _drop_file_article(self, article_id: str) -> None:
-        try:
-            with self._write_lock, self.store.write() as conn:
-                rowids = [p.id for p in self.store.article_passages(article_id)]
-                conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-                idx.remove_passages(conn, rowids)
-        except NotFoundError:
-            pass
+    def _drop_articles(self, article_ids: Sequence[str]) -> None:
+        """Remove articles whose corpus file is gone."""
+        with self._write_lock, self.store.write() as conn:
+            self._delete_articles(conn, article_ids)
+
+    def _delete_articles(self, conn, article_ids: Iterable[str]) -> None:
+        rowids = [p.id for article_id in article_ids for p in self.store.article_passages(article_id)]
+        conn.executemany("DELETE FROM articles WHERE id = ?", [(a,) for a in article_ids])
+        idx.remove_passages(conn, rowids)
 
     def reindex(self, progress: Progress = _quiet) -> int:
         """Re-segment every passage and rebuild the index from scratch (after a dictionary change)."""

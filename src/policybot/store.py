@@ -29,9 +29,11 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash TEXT NOT NULL UNIQUE,
     text TEXT NOT NULL,
     added_at REAL NOT NULL,
-    file_path TEXT UNIQUE,
+    file_path TEXT,
+    file_part INTEGER,
     file_mtime_ns INTEGER,
-    file_size INTEGER
+    file_size INTEGER,
+    UNIQUE (file_path, file_part)
 );
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -192,16 +194,14 @@ class Store:
                                 (content_hash,)).fetchone()
         return self._article(row) if row else None
 
-    def article_by_file(self, file_path: str) -> ArticleRow | None:
-        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM articles a WHERE a.file_path = ?",
-                                (file_path,)).fetchone()
-        return self._article(row) if row else None
-
-    def file_states(self) -> dict[str, tuple[str, int, int]]:
-        """Corpus files already indexed: path -> (article id, mtime_ns, size)."""
+    def file_states(self) -> dict[str, tuple[list[str], int, int]]:
+        """Corpus files already indexed: path -> (its article ids, mtime_ns, size)."""
+        states: dict[str, tuple[list[str], int, int]] = {}
         rows = self.conn.execute(
-            "SELECT file_path, id, file_mtime_ns, file_size FROM articles WHERE file_path IS NOT NULL")
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+            "SELECT file_path, id, file_mtime_ns, file_size FROM articles WHERE file_path IS NOT NULL ORDER BY file_part")
+        for path, article_id, mtime, size in rows:
+            states.setdefault(path, ([], mtime, size))[0].append(article_id)
+        return states
 
     def ignored_files(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT path, signature FROM ignored_files").fetchall())
