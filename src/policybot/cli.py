@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from typing import Sequence
 
@@ -215,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(home=args.home)
+    except PolicybotError as exc:
+        _err(f"error: {exc}")
+        return exc.exit_code
+    try:
         if args.command is None:
             if not sys.stdin.isatty():
                 parser.print_help()
@@ -224,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicybotError as exc:
         _err(f"error: {exc}")
         return exc.exit_code
+    except sqlite3.DatabaseError as exc:
+        _err(f"error: the store in {settings.state_dir} cannot be used ({exc}) — "
+             "run `policybot reindex`; if that fails, move that folder away and add the articles again")
+        return 1
     except KeyboardInterrupt:
         _err("interrupted — nothing half-written was kept")
         return 130
