@@ -549,6 +549,11 @@ class _StoredFile:
     file_unique_id: str
     file_path: str
     content: bytes
+    reported_size: int | None = None  # what Telegram says the size is (see send_document)
+
+    @property
+    def size(self) -> int:
+        return len(self.content) if self.reported_size is None else self.reported_size
 
 
 class FakeBotAPI:
@@ -755,13 +760,20 @@ class FakeBotAPI:
         username: str | None = None,
         reply_to_message_id: int | None = None,
         entities: list[JSON] | None = None,
+        forward_origin: JSON | None = None,
     ) -> JSON:
-        """Inject a text message from a user; returns the Update."""
+        """Inject a text message from a user; returns the Update.
+
+        *forward_origin* (a MessageOrigin dict, e.g. ``{"type": "channel", "chat": {...},
+        "message_id": 7, "date": 1717800000}``) makes it a forwarded message.
+        """
         if entities is None:
             entities = _command_entities(text)
         fields: JSON = {"text": text}
         if entities:
             fields["entities"] = entities
+        if forward_origin is not None:
+            fields["forward_origin"] = copy.deepcopy(forward_origin)
         return self._inject_message(user_id, chat_id, chat_type, username,
                                     reply_to_message_id, fields)
 
@@ -775,11 +787,17 @@ class FakeBotAPI:
         mime_type: str | None = None,
         chat_type: str = "private",
         username: str | None = None,
+        file_size: int | None = None,
     ) -> JSON:
-        """Inject a document message; the file is then served via getFile."""
+        """Inject a document message; the file is then served via getFile.
+
+        *file_size* overrides the size Telegram reports (and getFile checks), so a
+        test can send a "50 MB" document without holding 50 MB.
+        """
         mime_type = mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         with self._cond:
             stored = self._store_file(filename, content)
+            stored.reported_size = file_size
         fields: JSON = {"document": _document_json(stored, filename, mime_type)}
         if caption is not None:
             fields["caption"] = caption
@@ -1151,10 +1169,10 @@ class FakeBotAPI:
         stored = self._files.get(str(params.get("file_id", "")))
         if stored is None:
             raise bad_request("invalid file_id")
-        if len(stored.content) > MAX_GETFILE_BYTES:
+        if stored.size > MAX_GETFILE_BYTES:
             raise bad_request("file is too big")
         return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.content), "file_path": stored.file_path}
+                "file_size": stored.size, "file_path": stored.file_path}
 
     def _api_sendDocument(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
         chat = self._known_chat(params)
@@ -1194,7 +1212,7 @@ class FakeBotAPI:
 
 def _document_json(stored: _StoredFile, filename: str, mime_type: str) -> JSON:
     return {"file_name": filename, "mime_type": mime_type, "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id, "file_size": len(stored.content)}
+            "file_unique_id": stored.file_unique_id, "file_size": stored.size}
 
 
 def _command_entities(text: str) -> list[JSON]:

@@ -377,6 +377,16 @@ def test_document_download_and_size_limit(api: FakeBotAPI) -> None:
     assert rejected(api, "getFile", file_id=big["file_id"]) == "Bad Request: file is too big"
 
 
+def test_reported_file_size_and_forwarded_messages(api: FakeBotAPI) -> None:
+    document = api.send_document(USER, "big.txt", b"small", file_size=50 * 1024 * 1024)["message"]["document"]
+    assert document["file_size"] == 50 * 1024 * 1024
+    assert rejected(api, "getFile", file_id=document["file_id"]) == "Bad Request: file is too big"
+    origin = {"type": "channel", "chat": {"id": -1001, "type": "channel", "title": "频道"},
+              "message_id": 7, "date": 1717800000}
+    message = api.send_text(USER, "转发的文章", forward_origin=origin)["message"]
+    assert message["forward_origin"] == origin and "forward_origin" not in api.send_text(USER, "x")["message"]
+
+
 def test_send_document_upload(api: FakeBotAPI) -> None:
     api.send_text(USER, "hi")
     content = b"\x00\x01\r\n\xff binary"

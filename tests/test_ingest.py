@@ -126,3 +126,20 @@ def test_bad_dates_rejected(raw: str) -> None:
 def test_sentences_not_split_inside_quotes_or_numbers() -> None:
     parts = split_sentences("他说:“今天很好。明天也好。”然后走了。工业4.0很好!1.6万人?结尾")
     assert parts == ["他说:“今天很好。明天也好。”然后走了。", "工业4.0很好!", "1.6万人?", "结尾"]
+
+
+def test_publisher_line_without_plus_and_gov_metadata_line() -> None:
+    article = build_article("江阴日报 2024-06-20\n江阴出台人才安居新政\n江阴将为引进的博士提供人才公寓,每月发放三千元租房补贴。")
+    assert (article.source, article.date, article.title) == ("江阴日报", "2024-06-20", "江阴出台人才安居新政")
+    article = build_article("关于推进低空经济的通知\n发布时间:2024-06-21 09:30 来源:无锡市发展改革委\n各区要加快低空经济发展。")
+    assert (article.date, article.origin, article.title) == ("2024-06-21", "无锡市发展改革委", "关于推进低空经济的通知")
+
+
+def test_source_and_byline_lines_are_not_headings() -> None:
+    article = build_article("标题\n来源:江阴日报\n记者:张三\n江阴将为引进的博士提供人才公寓,每月发放三千元租房补贴,政策从七月起实施。")
+    assert all(p.section == () for p in article.passages)
+    assert article.origin == "江阴日报"
+
+
+def test_ascii_quotes_around_non_chinese_kept() -> None:
+    assert normalize_line('代码 <a href="x">链接</a> 中') == '代码<a href="x">链接</a>中'

@@ -37,13 +37,19 @@ _DATE_PATTERNS = [
     re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})$"),
 ]
 _PUBLISHER_LINE = re.compile(
-    r"^(?P<source>[^\d\s].{0,29}?)\s+(?P<date>(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)"
+    r"^(?P<source>[^\d\s].{0,29}?)\s*(?P<date>(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)"
     r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _DATE_ONLY_LINE = re.compile(
     r"^(?:发布时间|发布日期|时间|日期)?[:：]?\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _SOURCE_LINE = re.compile(r"^(?:来源|来自|稿源|信息来源|文章来源)\s*[:：]\s*(?P<source>.{1,40})$")
+#: "发布时间:2024-06-20 10:00 来源:江阴日报" — a gov-site metadata line.
+_DATE_SOURCE_LINE = re.compile(
+    r"^(?:发布时间|发布日期|时间|日期)?[:：]?\s*(?P<date>(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:来源|来自|稿源)\s*[:：]\s*(?P<source>\S.{0,29})$"
+)
+_BYLINE = re.compile(r"^(?:记者|作者|通讯员|编辑|责编|摄影|文|图)\s*[:：/|]")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
 
@@ -147,7 +153,9 @@ def _heading_level(line: str) -> int | None:
 
 
 def _is_heading_candidate(line: str) -> bool:
-    return len(line) <= SHORT_LINE and not _is_terminal(line) and re.search(f"[{CJK}A-Za-z]", line) is not None
+    """Short, unterminated, and not a source or byline line."""
+    return (len(line) <= SHORT_LINE and not _is_terminal(line) and re.search(f"[{CJK}A-Za-z]", line) is not None
+            and not _SOURCE_LINE.match(line) and not _BYLINE.match(line))
 
 
 def _clean_lines(raw: str, meta: ArticleMeta) -> tuple[list[str], dict[str, str]]:
@@ -182,6 +190,11 @@ def _clean_lines(raw: str, meta: ArticleMeta) -> tuple[list[str], dict[str, str]
                 found["source"] = publisher["source"].strip()
                 found["date"] = parse_date(publisher["date"]) or ""
                 continue
+        date_source = _DATE_SOURCE_LINE.match(line)
+        if date_source and "date" not in found and len(kept) < 5:
+            found["date"] = parse_date(date_source["date"]) or ""
+            found["origin"] = date_source["source"].strip()
+            continue
         if _DATE_ONLY_LINE.match(line) and "date" not in found and len(kept) < 3:
             found["date"] = parse_date(line) or ""
             continue

@@ -9,10 +9,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from .search import Answer, Result
-from .store import PassageRow
+from .store import ArticleRow, PassageRow
+
+if TYPE_CHECKING:
+    from .corpus import AddResult
 
 NO_ANSWER = "没有找到相关内容。可以换个说法,或用更具体的地名、政策名称再问一次。"
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -239,9 +242,7 @@ def telegram_passage(passages: Sequence[PassageRow], focus_id: int, limit: int =
     focus = next(p for p in passages if p.id == focus_id)
     title = tg_link(tg_escape(f"《{clip(focus.title, TG_TITLE_CHARS)}》"), focus.url)
     meta = [tg_escape(clip(part, TG_FIELD_CHARS)) for part in citation_parts(focus)[1:-1]]
-    lines = [f"📄 <b>{title}</b>"]
-    if meta:
-        lines.append(" · ".join(meta))
+    lines = [f"📄 <b>{title}</b>" + ("\n" + " · ".join(meta) if meta else "")]
     for p in passages:
         if p.id == focus_id:
             lines.append(f"<blockquote>¶{p.ordinal} {tg_escape(clip(p.text, TG_PASSAGE_CHARS))}</blockquote>")
@@ -251,7 +252,7 @@ def telegram_passage(passages: Sequence[PassageRow], focus_id: int, limit: int =
     return tg_fit("\n\n".join(lines), limit)
 
 
-def telegram_sources(rows: Sequence[object], page: int, per_page: int, limit: int = TG_MAX_MESSAGE) -> str:
+def telegram_sources(rows: Sequence[ArticleRow], page: int, per_page: int, limit: int = TG_MAX_MESSAGE) -> str:
     """One page of the article list: title, date, publisher, passages, id."""
     total = len(rows)
     if not total:
@@ -259,10 +260,10 @@ def telegram_sources(rows: Sequence[object], page: int, per_page: int, limit: in
     pages = (total + per_page - 1) // per_page
     lines = [f"📚 共 {total} 篇文章(第 {page + 1}/{pages} 页)"]
     for i, row in enumerate(rows[page * per_page:(page + 1) * per_page], page * per_page + 1):
-        title = tg_link(tg_escape(f"《{clip(row.title, TG_TITLE_CHARS)}》"), row.url)  # type: ignore[attr-defined]
-        facts = [row.date or "日期不详", row.source, f"{row.n_passages} 段"]  # type: ignore[attr-defined]
+        title = tg_link(tg_escape(f"《{clip(row.title, TG_TITLE_CHARS)}》"), row.url)
+        facts = [row.date or "日期不详", row.source, f"{row.n_passages} 段"]
         details = " · ".join(tg_escape(clip(str(f), TG_FIELD_CHARS)) for f in facts if f)
-        lines.append(f"{i}. {title}\n    {details} · <code>{tg_escape(row.id)}</code>")  # type: ignore[attr-defined]
+        lines.append(f"{i}. {title}\n    {details} · <code>{tg_escape(row.id)}</code>")
     return tg_fit("\n\n".join(lines), limit)
 
 
@@ -277,21 +278,21 @@ def telegram_stats(stats: dict[str, object]) -> str:
     return tg_fit("📊 <b>语料统计</b>\n" + "\n".join(f"{k}:{tg_escape(str(v))}" for k, v in rows))
 
 
-def telegram_added(results: Sequence[object], shown: int = 15) -> str:
+def telegram_added(results: Sequence[AddResult], shown: int = 15) -> str:
     """What /add did with each article: added (title, date, passages, id), already there, or refused."""
     lines: list[str] = []
     labels = {"added": "✅ 已添加", "replaced": "✅ 已更新", "duplicate": "↩️ 已经有了(内容相同)",
               "conflict": "⚠️ 没有添加:同一 ID 已有不同内容"}
     for r in results[:shown]:
-        title = tg_escape(f"《{clip(r.title, TG_TITLE_CHARS)}》")  # type: ignore[attr-defined]
-        facts = [r.date or "日期不详"]  # type: ignore[attr-defined]
-        if r.status in ("added", "replaced"):  # type: ignore[attr-defined]
-            facts.append(f"{r.passages} 段")  # type: ignore[attr-defined]
-        lines.append(f"{labels.get(r.status, r.status)} {title}\n    {tg_escape(' · '.join(facts))}"  # type: ignore[attr-defined]
-                     f" · <code>{tg_escape(r.article_id)}</code>")  # type: ignore[attr-defined]
+        title = tg_escape(f"《{clip(r.title, TG_TITLE_CHARS)}》")
+        facts = [r.date or "日期不详"]
+        if r.status in ("added", "replaced"):
+            facts.append(f"{r.passages} 段")
+        lines.append(f"{labels.get(r.status, r.status)} {title}\n    {tg_escape(' · '.join(facts))}"
+                     f" · <code>{tg_escape(r.article_id)}</code>")
     if len(results) > shown:
         lines.append(f"……另有 {len(results) - shown} 篇")
-    added = sum(1 for r in results if r.status in ("added", "replaced"))  # type: ignore[attr-defined]
+    added = sum(1 for r in results if r.status in ("added", "replaced"))
     if added:
         lines.append("现在就可以提问了。")
     return tg_fit("\n".join(lines) if lines else "没有找到可添加的文章。")

@@ -36,6 +36,8 @@ def tidy_quotes(line: str) -> str:
     if line.count('"') < 2 or line.count('"') % 2 or not re.search(f"[{CJK}]", line):
         return line
     parts = line.split('"')
+    if not all(re.search(f"[{CJK}]", part) for part in parts[1::2]):
+        return line  # quotes around code, attributes or English: leave them as written
     out = [parts[0]]
     for i, part in enumerate(parts[1:], start=1):
         if i % 2:
