@@ -5,15 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import sys
 from typing import Sequence
 
 from .config import Settings
-from .errors import PolicybotError
+from .errors import InputError, PolicybotError
 from .ingest import ArticleMeta, parse_date
 
 PROMPT = "问题> "
+#: Undecodable bytes in arguments or stdin arrive as lone surrogates (surrogateescape).
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """Text with undecodable bytes shown as U+FFFD, so it can be stored and printed as UTF-8."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+#: A message is one line: control characters (say, a newline in a file name) would break it.
+_LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 EXAMPLES = {
     "ask": 'example: policybot ask "宜兴发展哪些新赛道?"\n         policybot ask -k 5 --json "江阴的高层次人才目标"\n'
@@ -72,8 +84,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reason(exc: Exception) -> str:
+    """An exception's message fit for one line: SQLite may quote damaged bytes from the file."""
+    text = str(exc).split(" with text ", 1)[0]  # "Could not decode to UTF-8 column 'x' with text '<garbage>'"
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())[:120]
+
+
 def _err(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """One line on stderr."""
+    print(_LINE_BREAKERS.sub(" ", message), file=sys.stderr, flush=True)
 
 
 def _open(settings: Settings, sync: bool = True):
@@ -95,7 +115,13 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if questions is None:
         if sys.stdin.isatty():
             return _interactive(corpus, args)
-        questions = [line.strip() for line in sys.stdin if line.strip()]
+        if args.json:
+            # One JSON line out as each question line comes in (a pipe may stay open).
+            for line in sys.stdin:
+                if line.strip():
+                    print(render.json_line(corpus.ask(_clean(line.strip()), args.k)), flush=True)
+            return 0
+        questions = [_clean(line.strip()) for line in sys.stdin if line.strip()]
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for question in questions:
         answer = corpus.ask(question, args.k)
@@ -116,7 +142,7 @@ def _interactive(corpus, args: argparse.Namespace) -> int:
     print(f"policybot — {n_articles} 篇文章。输入问题,回车提问;空行或 Ctrl-D 退出。")
     while True:
         try:
-            question = input(PROMPT).strip()
+            question = _clean(input(PROMPT).strip())
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
@@ -130,6 +156,11 @@ def _interactive(corpus, args: argparse.Namespace) -> int:
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
 
+    from .sources import valid_article_id
+
+    if args.article_id is not None and not valid_article_id(args.article_id):
+        raise InputError(f"--id {args.article_id[:40]!r} has spaces or symbols",
+                         "use letters, digits, '.', '_', ':' or '-' (at most 64)")
     meta = ArticleMeta(title=args.title, source=args.source, date=parse_date(args.date) if args.date else None,
                        url=args.url, article_id=args.article_id)
     corpus = _open(settings, sync=False)
@@ -214,6 +245,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `policybot` console script."""
     parser = _parser()
     args = parser.parse_args(argv)
+    for name in ("question", "title", "source", "date", "url"):  # not paths: those must stay as the OS gave them
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, _clean(value))
+        elif isinstance(value, list):
+            setattr(args, name, [_clean(v) for v in value])
     try:
         settings = Settings.from_env(home=args.home)
     except PolicybotError as exc:
@@ -230,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"error: {exc}")
         return exc.exit_code
     except sqlite3.DatabaseError as exc:
-        _err(f"error: the store in {settings.state_dir} cannot be used ({exc}) — "
+        _err(f"error: the store in {settings.state_dir} cannot be used ({_reason(exc)}) — "
              "run `policybot reindex`; if that fails, move that folder away and add the articles again")
         return 1
     except KeyboardInterrupt:

@@ -33,6 +33,19 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number", f"set {name} to digits only") from None
 
 
+def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds", f"set {name} to e.g. 15 or 2.5")
+    return value
+
+
 def _admin_ids(raw: str) -> frozenset[int]:
     ids: set[int] = set()
     for part in raw.replace(" ", "").split(","):
@@ -104,6 +117,7 @@ class Settings:
             home=home_path.resolve(),
             top_k=_int_env(merged, "POLICYBOT_TOP_K", 3),
             max_input_bytes=_int_env(merged, "POLICYBOT_MAX_INPUT_BYTES", 100 * 1024 * 1024),
+            url_timeout=_seconds_env(merged, "POLICYBOT_URL_TIMEOUT", 15.0),
             url_max_bytes=_int_env(merged, "POLICYBOT_URL_MAX_BYTES", 20 * 1024 * 1024),
             telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_url=merged.get("TELEGRAM_API_URL", "").strip().rstrip("/") or "https://api.telegram.org",

@@ -84,8 +84,9 @@ def decode_bytes(data: bytes, name: str, declared: str | None = None) -> str:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        if "\x00" in text:
-            continue
+        nuls = text.count("\x00")
+        if nuls > 2 and nuls * 50 > len(text):
+            continue  # binary, or UTF-16 read as something else; a few stray NULs are stripped later
         if encoding in ("gb18030", "utf-16-le", "utf-16-be", declared) and not _plausible(text):
             continue
         return text
@@ -107,16 +108,21 @@ def _plausible(text: str) -> bool:
 def _check_size(size: int, name: str, limit: int) -> None:
     if size > limit:
         raise InputError(
-            f"{name} is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit",
+            f"{name} is {_size_text(size)}, over the {_size_text(limit)} limit",
             "split it into smaller files, or raise POLICYBOT_MAX_INPUT_BYTES",
         )
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
 
 
 def articles_from_bytes(data: bytes, name: str, meta: ArticleMeta, suffix: str = "",
                         declared: str | None = None, content_type: str | None = None) -> list[Article]:
     """Articles from one input's bytes, by its suffix or content type."""
     if not data.strip():
-        raise EmptyArticleError(f"{name} is empty", "add a file or text that holds an article")
+        raise EmptyArticleError(f"{name} is empty" if not data else f"{name} holds only whitespace",
+                                "add a file or text that holds an article")
     is_html = suffix in HTML_SUFFIXES or (content_type or "").startswith(("text/html", "application/xhtml"))
     if is_html and declared is None:
         from .htmlpage import sniff_html_charset
@@ -140,7 +146,7 @@ def article_from_html(html: str, name: str, meta: ArticleMeta) -> Article:
     page = extract_html(html, url=meta.url)
     if not page.paragraphs:
         raise EmptyArticleError(f"{name} has no article text (only scripts or page furniture)",
-                                "save the article's text, or add its URL if the page renders without scripts")
+                                "copy the article's text from a browser and add it with `policybot add -`")
     page_meta = ArticleMeta(
         title=meta.title or page.title, source=meta.source or page.source,
         date=meta.date or page.date, url=meta.url or page.url, article_id=meta.article_id,
@@ -160,7 +166,7 @@ def articles_from_jsonl(text: str, name: str, defaults: ArticleMeta) -> Iterator
             continue
         where = f"{name} line {number}"
         try:
-            record = json.loads(line)
+            record = json.loads(line, strict=False)  # raw control characters are stripped later
         except json.JSONDecodeError as exc:
             raise InputError(f"{where} is not JSON ({exc.msg})", "write one JSON object per line") from None
         if not isinstance(record, dict):
@@ -171,7 +177,7 @@ def articles_from_jsonl(text: str, name: str, defaults: ArticleMeta) -> Iterator
         article_id = record.get("id")
         if article_id is not None:
             article_id = str(article_id)
-            if not _ARTICLE_ID.match(article_id):
+            if not valid_article_id(article_id):
                 raise InputError(f"{where} has an id {article_id[:40]!r} with spaces or symbols",
                                  "use letters, digits, '.', '_', ':' or '-' (at most 64)")
         meta = ArticleMeta(
@@ -188,6 +194,11 @@ def articles_from_jsonl(text: str, name: str, defaults: ArticleMeta) -> Iterator
     if not articles:
         raise EmptyArticleError(f"{name} has no articles", "write one JSON object per line")
     yield from articles
+
+
+def valid_article_id(article_id: str) -> bool:
+    """Ids are short and plain: letters, digits, '.', '_', ':' and '-' (no paths, no spaces)."""
+    return _ARTICLE_ID.fullmatch(article_id) is not None
 
 
 def _str_field(record: dict[str, object], key: str) -> str | None:

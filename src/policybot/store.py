@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 from .errors import StoreError
 from .index import SCHEMA as INDEX_SCHEMA
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,9 +97,18 @@ def encode_section(section: Sequence[str]) -> str:
     return json.dumps(list(section), ensure_ascii=False)
 
 
+def decode_section(raw: object) -> tuple[str, ...]:
+    """A stored heading path (a JSON list of strings); a damaged one reads as no heading."""
+    try:
+        section = json.loads(str(raw)) if raw else []
+    except ValueError:
+        return ()
+    return tuple(str(s) for s in section) if isinstance(section, list) else ()
+
+
 def _passage(row: Sequence[object]) -> PassageRow:
-    section = json.loads(str(row[3])) if row[3] else []
-    return PassageRow(int(row[0]), str(row[1]), int(row[2]), tuple(section), str(row[4]), str(row[5]),
+    section = decode_section(row[3])
+    return PassageRow(int(row[0]), str(row[1]), int(row[2]), section, str(row[4]), str(row[5]),
                       row[6], row[7], row[8], row[9])  # type: ignore[arg-type]
 
 
@@ -117,7 +126,8 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"the store {path} cannot be opened ({exc})",
-                             "move the file away and run `policybot reindex` to rebuild it") from None
+                             "restore it from a backup, or move it away and run `policybot reindex` "
+                             "(articles not in corpus/ must then be added again)") from None
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -125,8 +135,11 @@ class Store:
             raise StoreError(f"the store {self.path} was written by a newer policybot",
                              "upgrade policybot, or use another --home")
         if version < SCHEMA_VERSION:
+            self.conn.execute("PRAGMA foreign_keys=OFF")
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                if version == 1:
+                    self._upgrade_from_1()
                 for statement in (SCHEMA + INDEX_SCHEMA).split(";"):
                     if statement.strip():
                         self.conn.execute(statement)
@@ -135,6 +148,23 @@ class Store:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+            finally:
+                self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def _upgrade_from_1(self) -> None:
+        """Version 1 allowed one article per corpus file; version 2 numbers the articles of a file.
+
+        SQLite's table-rebuild recipe: foreign keys are off (set by the caller, outside the
+        transaction) so dropping the old table cascades to no passage.
+        """
+        self.conn.execute(SCHEMA.split(";")[1].replace("IF NOT EXISTS articles", "articles_v2"))
+        self.conn.execute(
+            "INSERT INTO articles_v2 (id, title, source, date, url, origin, content_hash, text, added_at, file_path,"
+            " file_part, file_mtime_ns, file_size) SELECT id, title, source, date, url, origin, content_hash, text,"
+            " added_at, file_path, CASE WHEN file_path IS NULL THEN NULL ELSE 0 END, file_mtime_ns, file_size"
+            " FROM articles")
+        self.conn.execute("DROP TABLE articles")
+        self.conn.execute("ALTER TABLE articles_v2 RENAME TO articles")
 
     def close(self) -> None:
         self.conn.close()
@@ -164,7 +194,7 @@ class Store:
             self.conn.execute("COMMIT")
 
     def generation(self) -> int:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        row = self.conn.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
     # ---- articles ----------------------------------------------------------
