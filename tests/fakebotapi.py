@@ -495,6 +495,9 @@ def _coerce(key: str, value: Any) -> Any:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog of 5 resets connections when dozens of clients connect at
+    # once (50 users answered at the same moment); Telegram's servers do not.
+    request_queue_size = 128
     api: FakeBotAPI
 
 

@@ -2,13 +2,13 @@
 
 Each test starts a fake Bot API server on 127.0.0.1, points the bot at it with
 TELEGRAM_API_URL, runs the Application in a background thread (its own event
-loop, long polling), and talks to it the way Telegram users would. Every test
-ends by checking that the bot never sent anything Telegram would reject.
+loop, long polling), and talks to it the way Telegram users would (see
+telegram_harness.py). Every test ends by checking that the bot never sent
+anything Telegram would reject.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import http.server
 import logging
@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,141 +28,13 @@ from hypothesis import strategies as st
 from conftest import ROOT, make_corpus
 from fakebotapi import FakeBotAPI, parse_html, utf16_len
 from policybot import render
-from policybot.config import Settings
 from policybot.search import Answer, Result
 from policybot.store import ArticleRow, PassageRow
-from policybot.telegram_bot import ALLOWED_UPDATES, NOT_ADMIN, SORRY, WAIT, Throttle, build_application
+from policybot.telegram_bot import NOT_ADMIN, SORRY, WAIT, Throttle
+from telegram_harness import (ADMIN, GROUP, NEW_TRACKS, OFF_TOPIC, OTHER, QUESTION, SEED_TITLE, USER, RunningBot,
+                              api, bold, bot, buttons, current, n_articles, press, reply, wait_edit)
 
-ADMIN = 1001
-USER = 2002
-OTHER = 3003
-GROUP = -5005
-QUESTION = "宜兴发展哪些新赛道?"
-NEW_TRACKS = "合成生物、氢能和储能、低空经济"
-OFF_TOPIC = "北京冬奥会中国队获得了多少枚金牌?"
-SEED_TITLE = "《发力“新质”,无锡各板块这样干!》"
-
-
-class RunningBot:
-    """The bot's Application polling the fake from a background thread with its own event loop."""
-
-    def __init__(self, api: FakeBotAPI, home: Path, admins: tuple[int, ...] = (ADMIN,),
-                 throttle: Throttle | None = None) -> None:
-        env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.root,
-               "POLICYBOT_ADMIN_IDS": ",".join(map(str, admins))}
-        self.settings = Settings.from_env(env=env, home=home)
-        self.app = build_application(self.settings, throttle=throttle)
-        self._ready = threading.Event()
-        self._failure: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="bot", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as exc:  # surfaced in __enter__ / __exit__
-            self._failure = exc
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with self.app:
-            await self.app.post_init(self.app)
-            await self.app.start()
-            await self.app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-            self._ready.set()
-            await self._stop.wait()
-            await self.app.updater.stop()
-            await self.app.stop()
-
-    def __enter__(self) -> RunningBot:
-        self._thread.start()
-        assert self._ready.wait(60), "the bot did not start"
-        if self._failure:
-            raise self._failure
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(20)
-        assert not self._thread.is_alive(), "the bot did not stop"
-        if self._failure and not exc_info[0]:
-            raise self._failure
-
-    @property
-    def corpus(self) -> Any:
-        return self.app.bot_data["corpus"]
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI(token="123456:TEST-token") as fake:
-        yield fake
-
-
-@pytest.fixture
-def bot(api: FakeBotAPI, seed_home: Path) -> Iterator[RunningBot]:
-    with RunningBot(api, seed_home) as running:
-        yield running
-    api.assert_no_errors()
-
-
-# ---- helpers ----------------------------------------------------------------------------------
-
-
-def say(api: FakeBotAPI, user: int, text: str, count: int = 1, timeout: float = 10, **kw: Any) -> list[dict]:
-    """Send a text as `user` and wait for `count` bot messages in that chat; return their records."""
-    chat = kw.get("chat_id") or user
-    since = len(api.calls)
-    api.send_text(user, text, **kw)
-    return api.wait_for_messages(chat, count, timeout=timeout, since=since)
-
-
-def reply(api: FakeBotAPI, user: int, text: str, **kw: Any) -> dict:
-    """The bot's one reply to a text."""
-    return say(api, user, text, **kw)[0]
-
-
-def buttons(message: dict) -> dict[str, str]:
-    """Button label -> callback_data of a message (record or Message dict)."""
-    message = message.get("result", message)
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return {b["text"]: b["callback_data"] for row in rows for b in row if "callback_data" in b}
-
-
-def press(api: FakeBotAPI, user: int, message: dict, label: str) -> dict:
-    """Press a button and wait until its callback query is answered; return the answer record."""
-    data = buttons(message)[label]
-    since = len(api.calls)
-    query_id = api.press_button(user, message, data)["callback_query"]["id"]
-    return api.wait_for(lambda r: r["method"] == "answerCallbackQuery"
-                        and r["params"].get("callback_query_id") == query_id, since=since)
-
-
-def wait_edit(api: FakeBotAPI, since: int) -> dict:
-    return api.wait_for(lambda r: r["method"] == "editMessageText" and r["ok"], since=since)
-
-
-def current(api: FakeBotAPI, chat: int, message: dict) -> dict:
-    """A bot message as it is now (after edits)."""
-    mid = message.get("result", message)["message_id"]
-    return next(m for m in api.messages(chat) if m["message_id"] == mid)
-
-
-def bold(message: dict) -> list[str]:
-    """Texts of the bold entities of a message."""
-    message = message.get("result", message)
-    text16 = message["text"].encode("utf-16-le")
-    return [text16[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le")
-            for e in message.get("entities", []) if e["type"] == "bold"]
-
-
-def n_articles(home: Path) -> int:
-    return len(make_corpus(home).articles())
-
+__all__ = ["api", "bot"]  # fixtures, imported so pytest finds them here
 
 # ---- /start, questions, buttons ---------------------------------------------------------------
 

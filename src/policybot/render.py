@@ -10,6 +10,7 @@ import html
 import json
 import re
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from urllib.parse import urlsplit
 
 from .search import Answer, Result
 from .store import ArticleRow, PassageRow
@@ -197,6 +198,10 @@ def tg_safe_url(url: str | None) -> str | None:
     """The URL if Telegram will accept it as a link (absolute http/https, no spaces), else None."""
     if not url or len(url) > 2048 or any(ch.isspace() or ord(ch) < 32 for ch in url):
         return None
+    try:
+        urlsplit(url).port  # raises ValueError on a malformed host ("http://[x.y/") or port
+    except ValueError:
+        return None
     scheme, sep, rest = url.partition("://")
     host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     if not sep or scheme.lower() not in ("http", "https") or not host or "." not in host and ":" not in host:
@@ -288,7 +293,7 @@ def telegram_added(results: Sequence[AddResult], shown: int = 15) -> str:
         facts = [r.date or "日期不详"]
         if r.status in ("added", "replaced"):
             facts.append(f"{r.passages} 段")
-        lines.append(f"{labels.get(r.status, r.status)} {title}\n    {tg_escape(' · '.join(facts))}"
+        lines.append(f"{labels.get(r.status) or tg_escape(r.status)} {title}\n    {tg_escape(' · '.join(facts))}"
                      f" · <code>{tg_escape(r.article_id)}</code>")
     if len(results) > shown:
         lines.append(f"……另有 {len(results) - shown} 篇")

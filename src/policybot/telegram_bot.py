@@ -52,8 +52,12 @@ PAGE_SIZE = 3
 SOURCES_PER_PAGE = 8
 #: How often (seconds) files dropped into corpus/ by hand are looked for while the bot runs.
 SYNC_INTERVAL = 60.0
-#: Questions and undo records kept for buttons (oldest forgotten first).
+#: Questions and undo records kept for buttons (oldest forgotten first) ...
 REMEMBERED = 10_000
+#: ... and the characters they may hold in all (a question can be 4,096 characters long).
+REMEMBERED_CHARS = 2_000_000
+#: Users whose question rate is tracked; beyond this, users with no question waiting are forgotten.
+THROTTLED_USERS = 10_000
 #: Forwarded posts are dated in China Standard Time (the corpus is Chinese policy news).
 CHINA_TZ = timezone(timedelta(hours=8))
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -91,7 +95,7 @@ _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 # ---- per-user throttling --------------------------------------------------------------------
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class _Bucket:
     tokens: float
     stamp: float
@@ -107,10 +111,12 @@ class Throttle:
     Other users are never affected. Used only on the event loop thread.
     """
 
-    def __init__(self, rate: float = 1.0, burst: int = 3, max_pending: int = 10) -> None:
+    def __init__(self, rate: float = 1.0, burst: int = 3, max_pending: int = 10,
+                 max_users: int = THROTTLED_USERS) -> None:
         self.rate = rate
         self.burst = burst
         self.max_pending = max_pending
+        self.max_users = max_users
         self._users: dict[int, _Bucket] = {}
 
     def reserve(self, user_id: int) -> float | None:
@@ -118,7 +124,7 @@ class Throttle:
         now = time.monotonic()
         bucket = self._users.get(user_id)
         if bucket is None:
-            if len(self._users) > 50_000:
+            if len(self._users) >= self.max_users:
                 self._forget_idle()
             bucket = self._users[user_id] = _Bucket(float(self.burst), now)
         if bucket.pending >= self.max_pending:
@@ -162,11 +168,39 @@ def _page_size(context: Context) -> int:
     return min(max(_settings(context).top_k, 1), 8)
 
 
-def _remember(store: OrderedDict, key: str, value: object) -> None:
-    store[key] = value
-    store.move_to_end(key)
-    while len(store) > REMEMBERED:
-        store.popitem(last=False)
+class Recent:
+    """State behind buttons (a question for 更多, the article ids for 撤销添加) under short keys:
+    the newest `max_items` entries, holding at most `max_chars` characters in all."""
+
+    def __init__(self, max_items: int = REMEMBERED, max_chars: int = REMEMBERED_CHARS) -> None:
+        self.max_items = max_items
+        self.max_chars = max_chars
+        self.chars = 0
+        self._items: OrderedDict[str, str | list[str]] = OrderedDict()
+
+    @staticmethod
+    def _size(value: str | list[str]) -> int:
+        return len(value) if isinstance(value, str) else sum(len(v) for v in value)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str) -> str | list[str] | None:
+        return self._items.get(key)
+
+    def pop(self, key: str) -> str | list[str] | None:
+        value = self._items.pop(key, None)
+        if value is not None:
+            self.chars -= self._size(value)
+        return value
+
+    def remember(self, key: str, value: str | list[str]) -> None:
+        """Keep `value` under `key` as the newest entry, forgetting the oldest ones beyond the limits."""
+        self.pop(key)
+        self._items[key] = value
+        self.chars += self._size(value)
+        while len(self._items) > self.max_items or (self.chars > self.max_chars and len(self._items) > 1):
+            self.chars -= self._size(self._items.popitem(last=False)[1])
 
 
 def normalize_question(text: str) -> str:
@@ -299,17 +333,26 @@ def _welcome_facts(corpus: Corpus, bot_data: dict) -> tuple[int, str | None, lis
 # ---- sending --------------------------------------------------------------------------------
 
 
-async def _edit(query: CallbackQuery, page: Page) -> None:
-    """Edit a button's message in place (an identical double-tap is not an error)."""
+async def _edit(query: CallbackQuery, page: Page, done: str | None = None, gone: str = EXPIRED) -> None:
+    """Edit a button's message in place, then answer the query with `done` (an identical double-tap
+    is not an error; a message deleted meanwhile gets the answer `gone`)."""
     try:
         await query.edit_message_text(page.html, reply_markup=page.markup)
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
+        reason = str(exc).lower()
+        if "message to edit not found" in reason or "can't be edited" in reason:
+            log.info("button on a message that is gone: %s", exc)
+            done = gone
+        elif "not modified" not in reason:
             raise
+    await query.answer(done)
 
 
 def _accessible(query: CallbackQuery) -> Message | None:
-    return query.message if isinstance(query.message, Message) else None
+    """The button's message, or None if Telegram no longer shows it to the bot (python-telegram-bot
+    22 gives an inaccessible message as a `Message` dated 0, not as an `InaccessibleMessage`)."""
+    message = query.message
+    return message if isinstance(message, Message) and message.is_accessible else None
 
 
 def _sync_if_due(corpus: Corpus, lock: threading.Lock) -> None:
@@ -355,7 +398,7 @@ async def _answer(update: Update, context: Context, question: str) -> None:
                 await message.reply_text(WAIT)
             await asyncio.sleep(delay)
         key = question_key(question)
-        _remember(context.bot_data["questions"], key, question)
+        context.bot_data["questions"].remember(key, question)
         page = await asyncio.to_thread(answer_page, _corpus(context), question, 0, key, _page_size(context))
         await message.reply_text(page.html, reply_markup=page.markup)
     finally:
@@ -417,12 +460,11 @@ async def on_more(update: Update, context: Context) -> None:
     if question is None or message is None:
         await query.answer(EXPIRED)
         return
-    _remember(context.bot_data["questions"], key, question)
+    context.bot_data["questions"].remember(key, question)
     page = await asyncio.to_thread(answer_page, _corpus(context), question, offset, key, _page_size(context))
     if not page.count:
         await query.answer("没有更多了。")
         return
-    await query.answer()
     await _edit(query, page)
 
 
@@ -445,7 +487,6 @@ async def on_passage_nav(update: Update, context: Context) -> None:
     if page is None or _accessible(query) is None:
         await query.answer("这段内容已不在文章库里了。" if page is None else EXPIRED)
         return
-    await query.answer()
     await _edit(query, page)
 
 
@@ -489,7 +530,6 @@ async def on_sources_page(update: Update, context: Context) -> None:
         await query.answer(EXPIRED)
         return
     page = await asyncio.to_thread(sources_page, _corpus(context), int(context.match.group(1)))
-    await query.answer()
     await _edit(query, page)
 
 
@@ -565,7 +605,7 @@ async def _add(update: Update, context: Context, load: Callable[[], list[Article
     markup = None
     if added:
         key = secrets.token_urlsafe(6)
-        _remember(context.bot_data["undo"], key, added)
+        context.bot_data["undo"].remember(key, added)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("撤销添加", callback_data=f"u:{key}")]])
     await message.reply_text(render.telegram_added(results), reply_markup=markup)
 
@@ -677,8 +717,8 @@ async def on_undo(update: Update, context: Context) -> None:
     if not _is_admin(update, context):
         await query.answer(NOT_ADMIN, show_alert=True)
         return
-    ids = context.bot_data["undo"].pop(context.match.group(1), None)
-    if ids is None or _accessible(query) is None:
+    ids = context.bot_data["undo"].pop(context.match.group(1)) if _accessible(query) else None
+    if ids is None:
         await query.answer("已经撤销过了,或这个按钮已过期。")
         return
     corpus = _corpus(context)
@@ -694,8 +734,7 @@ async def on_undo(update: Update, context: Context) -> None:
         return removed
 
     removed = await asyncio.to_thread(remove_all)
-    await query.answer("已撤销。")
-    await _edit(query, Page(f"↩️ 已撤销:删除了刚才添加的 {removed} 篇文章。", None))
+    await _edit(query, Page(f"↩️ 已撤销:删除了刚才添加的 {removed} 篇文章。", None), "已撤销。", "已撤销。")
 
 
 # ---- errors and wiring ----------------------------------------------------------------------
@@ -742,6 +781,9 @@ def _add_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, on_group_text))
     application.add_handler(MessageHandler(new & filters.Document.ALL, on_document))
     application.add_handler(MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other_private))
+    # A query with neither data nor a game (a forged empty button) counts as matching *every* pattern
+    # in python-telegram-bot, so it is caught first; a game query too (the bot has no games).
+    application.add_handler(CallbackQueryHandler(on_stale_button, pattern=lambda data: False, game_pattern=""))
     application.add_handler(CallbackQueryHandler(on_more, pattern=r"^m:([\w-]{1,16}):(\d{1,6})$"))
     application.add_handler(CallbackQueryHandler(on_original, pattern=r"^o:(\d{1,18})$"))
     application.add_handler(CallbackQueryHandler(on_passage_nav, pattern=r"^p:(\d{1,18})$"))
@@ -749,6 +791,16 @@ def _add_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_undo, pattern=r"^u:([\w-]{1,16})$"))
     application.add_handler(CallbackQueryHandler(on_stale_button))
     application.add_error_handler(on_error)
+
+
+class _Application(Application):
+    """python-telegram-bot's Application without one leak: even with no persistence configured, it
+    notes the chat and user id of every update for a persistence update that never comes (two sets
+    that only grow, ~200 bytes per new user). With no persistence there is nothing to note."""
+
+    def _mark_for_persistence_update(self, *, update: object | None = None, job: object | None = None) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)  # type: ignore[arg-type]
 
 
 def build_application(settings: Settings, throttle: Throttle | None = None) -> Application:
@@ -761,15 +813,15 @@ def build_application(settings: Settings, throttle: Throttle | None = None) -> A
     root = settings.telegram_api_url.rstrip("/")
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
                         allow_sending_without_reply=True)
-    application = (ApplicationBuilder().token(settings.telegram_token)
+    application = (ApplicationBuilder().application_class(_Application).token(settings.telegram_token)
                    .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
                    .defaults(defaults)
                    .rate_limiter(AIORateLimiter(max_retries=3))
                    .concurrent_updates(True)
                    .post_init(_post_init)
                    .build())
-    application.bot_data.update(settings=settings, throttle=throttle or Throttle(), questions=OrderedDict(),
-                                undo=OrderedDict(), admin_menus=set(), sync_lock=threading.Lock(), last_sync=0.0)
+    application.bot_data.update(settings=settings, throttle=throttle or Throttle(), questions=Recent(),
+                                undo=Recent(), admin_menus=set(), sync_lock=threading.Lock(), last_sync=0.0)
     _add_handlers(application)
     return application
 
@@ -790,5 +842,5 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-__all__ = ["Throttle", "answer_page", "build_application", "example_questions", "passage_page", "run_bot",
+__all__ = ["Recent", "Throttle", "answer_page", "build_application", "example_questions", "passage_page", "run_bot",
            "sources_page"]
