@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from . import bulk
 from . import index as idx
 from .config import Settings
 from .errors import DuplicateError, InputError, NotFoundError, PolicybotError
@@ -22,7 +23,7 @@ from .ingest import Article, ArticleMeta
 from .search import Answer, Searcher
 from .segment import Segmenter, get_segmenter, retrievable_text
 from .sources import iter_files, read_file, read_stdin, read_url
-from .store import ArticleRow, PassageRow, Store, encode_section
+from .store import ArticleRow, PassageRow, Store, decode_section, encode_section
 
 Progress = Callable[[str], None]
 #: Articles written per transaction (and per index segment) during large imports.
@@ -144,32 +145,32 @@ class Corpus:
         results: list[AddResult] = []
         total = len(articles)
         started = time.monotonic()
-        for start in range(0, total, BATCH_ARTICLES):
-            batch = articles[start:start + BATCH_ARTICLES]
-            terms = [[self.segmenter.terms(retrievable_text(a.title, p.section, p.text)) for p in a.passages]
-                     for a in batch]
-            batch_files = files[start:start + BATCH_ARTICLES] if files else [None] * len(batch)
-            batch_origins = origins[start:start + BATCH_ARTICLES] if origins else [""] * len(batch)
-            with self._write_lock, self.store.write() as conn:
-                if drop_ids and start == 0:
-                    self._delete_articles(conn, drop_ids)
-                rowids: list[int] = []
-                term_lists: list[list[str]] = []
-                removed: list[int] = []
-                for article, article_terms, file_info, origin in zip(batch, terms, batch_files, batch_origins):
-                    result, new_rowids, old_rowids = self._insert(conn, article, replace, file_info, origin)
-                    results.append(result)
-                    rowids += new_rowids
-                    removed += old_rowids
-                    if new_rowids:
-                        term_lists += article_terms
-                idx.remove_passages(conn, removed)
-                if rowids:
-                    idx.add_passages(conn, rowids, term_lists)
-                idx.merge_if_needed(conn)
-            done = min(start + BATCH_ARTICLES, total)
-            if total > BATCH_ARTICLES or time.monotonic() - started > 2:
-                progress(f"indexed {done}/{total} articles")
+        # Segmentation (the slow part) may run in worker processes, ahead of the writes.
+        with bulk.batch_terms(self.segmenter, articles, BATCH_ARTICLES) as segmented:
+            for start, terms in zip(range(0, total, BATCH_ARTICLES), segmented):
+                batch = articles[start:start + BATCH_ARTICLES]
+                batch_files = files[start:start + BATCH_ARTICLES] if files else [None] * len(batch)
+                batch_origins = origins[start:start + BATCH_ARTICLES] if origins else [""] * len(batch)
+                with self._write_lock, self.store.write() as conn:
+                    if drop_ids and start == 0:
+                        self._delete_articles(conn, drop_ids)
+                    rowids: list[int] = []
+                    term_lists: list[list[str]] = []
+                    removed: list[int] = []
+                    for article, article_terms, file_info, origin in zip(batch, terms, batch_files, batch_origins):
+                        result, new_rowids, old_rowids = self._insert(conn, article, replace, file_info, origin)
+                        results.append(result)
+                        rowids += new_rowids
+                        removed += old_rowids
+                        if new_rowids:
+                            term_lists += article_terms
+                    idx.remove_passages(conn, removed)
+                    if rowids:
+                        idx.add_passages(conn, rowids, term_lists)
+                    idx.merge_if_needed(conn)
+                done = min(start + BATCH_ARTICLES, total)
+                if total > BATCH_ARTICLES or time.monotonic() - started > 2:
+                    progress(f"indexed {done}/{total} articles")
         return results
 
     def _insert(self, conn, article: Article, replace: bool, file_info: tuple[str, int, int, int] | None,
@@ -275,6 +276,11 @@ class Corpus:
                 changes += 1
         todo: list[tuple[str, Path, int, int]] = []
         for rel, path in on_disk.items():
+            try:
+                rel.encode("utf-8")
+            except UnicodeEncodeError:  # the store keeps names as UTF-8 text
+                warn(f"skipped {ascii(str(path))[1:-1]}: its name is not valid UTF-8 — rename the file")
+                continue
             st = path.stat()
             state = known.get(rel)
             if state and state[1:] == (st.st_mtime_ns, st.st_size):
@@ -317,7 +323,7 @@ class Corpus:
 
         terms = []
         for i, (rowid, title, section, text) in enumerate(rows, 1):
-            terms.append(self.segmenter.terms(retrievable_text(title, json.loads(section), text)))
+            terms.append(self.segmenter.terms(retrievable_text(title, decode_section(section), text)))
             if i % 20000 == 0:
                 progress(f"segmented {i}/{len(rows)} passages")
         with self._write_lock, store.write() as conn:

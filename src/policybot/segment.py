@@ -62,29 +62,34 @@ class Segmenter:
         self._cache_dir = cache_dir
         self._tokenizer = None
         self._lock = threading.Lock()
+        self._names: frozenset[str] | None = None
 
     def _jieba(self):  # -> jieba.Tokenizer
         """Load jieba on first use (import and dictionary take most of a cold start)."""
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
-                    import jieba
+                    # jieba's results, but its prefix dictionary comes from our own cache
+                    # (no marshal, no /tmp) and its route search is fused: see fastjieba.
+                    from .fastjieba import jieba, new_tokenizer
 
                     jieba.setLogLevel(logging.WARNING)
-                    tokenizer = jieba.Tokenizer()
-                    if self._cache_dir is not None:
-                        self._cache_dir.mkdir(parents=True, exist_ok=True)
-                        tokenizer.tmp_dir = str(self._cache_dir)
-                    tokenizer.initialize()
+                    tokenizer = new_tokenizer(self._cache_dir)
                     for word, freq, tag in read_userdict(self._userdict):
                         tokenizer.add_word(word, freq, tag)
                     self._tokenizer = tokenizer
         return self._tokenizer
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Place, organisation and person names of the domain dictionary (tags ns, nt, nr)."""
+        if self._names is None:
+            self._names = frozenset(w for w, _, tag in read_userdict(self._userdict) if tag in ("ns", "nt", "nr"))
+        return self._names
+
     def words(self, text: str) -> list[str]:
         """jieba words of normalized text, without stopwords, spaces or punctuation."""
-        cut = self._jieba().lcut(normalize_for_terms(text), HMM=True)
-        return [w for w in cut if self._is_term(w)]
+        return self._analyse(text)[0]
 
     def _is_term(self, word: str) -> bool:
         word = word.strip()
@@ -93,6 +98,17 @@ class Segmenter:
 
     def terms(self, text: str) -> list[str]:
         """Index terms: kept words, then bigrams of Chinese runs between dropped words."""
+        return self._analyse(text)[1]
+
+    def query(self, question: str) -> tuple[list[str], list[str]]:
+        """(words, terms) of a question: like `words`/`terms`, after question phrases are cut out.
+
+        Question words fused with their noun by jieba ("哪些项目", "多少个焕新")
+        are removed before segmenting, and leave a break so no bigram spans them.
+        """
+        return self._analyse(strip_question_words(normalize_for_terms(question)))
+
+    def _analyse(self, text: str) -> tuple[list[str], list[str]]:
         cut = self._jieba().lcut(normalize_for_terms(text), HMM=True)
         words: list[str] = []
         runs: list[str] = []
@@ -108,7 +124,25 @@ class Segmenter:
                 run = []
         if run:
             runs.append("".join(run))
-        return words + [run[i:i + 2] for run in runs for i in range(len(run) - 1)]
+        return words, words + [run[i:i + 2] for run in runs for i in range(len(run) - 1)]
+
+
+#: Measure words that follow 哪/几/多少 in a question ("哪些", "几个", "多少枚").
+_MEASURE = "些个位家种类项门条名枚件座所台辆次批份届部本首场只"
+#: Interrogative phrases: cut out of questions before segmenting (never out of passages).
+_QUESTION_PHRASES = re.compile(
+    "|".join([
+        f"多少[{_MEASURE}]?", f"几(?=[{_MEASURE}])[{_MEASURE}]", f"哪一?[{_MEASURE}里儿]?",
+        "有?多[长大高远久重宽深]", "什么样的?", "什么时候", "什么", "怎么样", "怎么办", "怎样", "怎么",
+        "如何", "为什么", "为何", "何时", "何种", "何处", "何地", "谁", "是否", "是不是", "有没有", "能否",
+        "可否", "有何", "有哪些", "有那些", "的话", "[吗呢吧]+(?=[?？]|$)",
+    ])
+)
+
+
+def strip_question_words(text: str) -> str:
+    """A question without its interrogative phrases, each replaced by a break ("，")."""
+    return _QUESTION_PHRASES.sub("，", text)
 
 
 _default: Segmenter | None = None
