@@ -1,26 +1,98 @@
-"""Answer a question: segment it, score passages with BM25Okapi, pick answer sentences.
+"""Answer a question: exact BM25Okapi candidates, a fused re-ranking, a "no answer" rule.
 
-The BM25 part is exact (see `index.Snapshot.score`). On top of it, a coverage
-rule decides whether the best passages answer at all: a passage must contain
-enough of the question's weight (idf) to be shown, so off-topic questions get
-no passages instead of weak matches. Identical passages republished by several
-articles are folded into one result that says how many others carry it.
+1. **Question.** Interrogative phrases (哪些, 多少个, 什么样的, 如何, 谁 …) are cut
+   out before segmenting (`Segmenter.query`); the rest is segmented like passages:
+   jieba words minus stopwords, plus character bigrams of Chinese runs.
+2. **Candidates.** The question's terms are scored with BM25Okapi over all live
+   passages, exactly as rank-bm25 computes it (`index.Snapshot.top`; the parity
+   test holds the index to it), and the best `CANDIDATES` passages are kept.
+3. **Fused ranking.** Each candidate passage gets
+
+       fused = W_BM25    · max(bm25, 0) / max(bm25 of the candidates)   (0 if none is positive)
+             + W_COVER   · coverage
+             + W_PHRASE  · longest piece of the question found verbatim / question length
+             + W_BIGRAMS · share of the question's character bigrams found
+
+   and candidates are sorted by it (ties: BM25, then passage id). `coverage` is
+   the share of the question's word weight found in the passage's retrievable
+   text (title, headings, text). A word's weight is a positive idf,
+   log(1 + (N − df + ½)/(df + ½)), with df taken from the index (a longer word
+   jieba may cut differently in passages is bounded by its rarest bigram; a
+   word the corpus cannot contain weighs most), times `W_NAME` for place and
+   organisation names (宜兴, 工业和信息化部: they say which passage is meant more
+   than 发展 or 推进), `W_SINGLE` for lone characters and `W_FRAME` for words
+   that name the kind of answer wanted (特点, 原因: `data/question_frames.txt`).
+   A word jieba cut differently ("陕西省政府" against "陕西省人民政府") counts by
+   the idf-weighted share of its bigrams found, times `PARTIAL`.
+   The second signal reads only the candidates' texts: a question costs the
+   BM25 postings plus O(CANDIDATES) string work. It also repairs BM25Okapi's
+   inverted ranking in tiny corpora (a new user's first article), where terms
+   in most passages get a negative idf floor: there the BM25 part is zero or
+   negative and the other signals decide.
+4. **No answer.** The question is answered only when the best passage covers at
+   least `MIN_COVERAGE` of its weight, or `MIN_COVERAGE_WITH_PHRASE` and shares a
+   verbatim piece of `MIN_PHRASE` characters with it; calibrated on the dev sets
+   and on off-topic questions (tests/data/offtopic_questions.txt). Further
+   passages are shown when they cover at least `MIN_PASSAGE_COVERAGE`.
+5. **Duplicates.** A passage is folded into a better one when most of its text
+   is in it (`NEAR_DUPLICATE` of its character 3-grams: the same press release
+   republished, or cut into passages differently), or when its answer sentence
+   is the same (`SAME_SNIPPET`): the reader would see the same thing twice. The
+   shown passage says how many others carry it.
+6. **Answer sentence.** The snippet is the sentence holding most question weight
+   (with the next one when it is very short).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .index import Snapshot, term_ids_for
-from .segment import Segmenter, normalize_for_terms, retrievable_text
+from .segment import Segmenter, data_path, load_stopwords, normalize_for_terms, strip_question_words
 from .store import PassageRow, Store
 from .textutil import split_sentences
 
-#: Fraction of the question's idf weight a passage must contain to count as an answer.
-MIN_COVERAGE = 0.4
-#: Candidates scored by BM25 before the coverage rule and de-duplication.
-CANDIDATES = 30
+#: Candidates taken from BM25 (exact BM25Okapi) for the fused re-ranking.
+CANDIDATES = 100
+#: Fusion weights (see the module docstring).
+W_BM25 = 1.0
+W_COVER = 0.5
+W_PHRASE = 0.5
+W_BIGRAMS = 0.25
+#: Weight multiplier for place and organisation names in the question ...
+W_NAME = 2.0
+#: ... for single Chinese characters (they occur inside unrelated words) ...
+W_SINGLE = 0.5
+#: ... and for question-frame words (特点, 原因: `data/question_frames.txt`).
+W_FRAME = 0.3
+#: Credit for a word found only as bigrams, per (idf-weighted) share of its bigrams found.
+PARTIAL = 0.8
+#: The best passage must cover this share of the question's weight ...
+MIN_COVERAGE = 0.45
+#: ... or this share plus a verbatim piece of the question at least MIN_PHRASE characters long.
+MIN_COVERAGE_WITH_PHRASE = 0.3
+MIN_PHRASE = 3
+#: Share every other shown passage must cover.
+MIN_PASSAGE_COVERAGE = 0.2
+#: Share of a passage's character 3-grams found in a better one at which it is folded into it ...
+NEAR_DUPLICATE = 0.8
+#: ... or of its answer sentence's 3-grams found in the better one's (sentences of 20+ characters).
+SAME_SNIPPET = 0.9
+SNIPPET_MIN_CHARS = 20
+
+_NAME_SUFFIX = re.compile(
+    r"(省|市|县|区|州|盟|旗|镇|乡|村|部|委|局|厅|署|办|院|所|司|行|处|中心|集团|公司|大学|医院|协会|委员会|政府)$")
+_GENERIC_NAMES = frozenset("""
+地区 社区 城市 城区 园区 景区 街区 小区 企业 学校 单位 部门 机构 地方 政府 国家 全国 全省 全市 全区 全县
+本市 本省 该市 各地 各省 各市 有关部门 相关部门 主管部门 银行 医院 公司 集团 中心 执行 进行 实行 运行 发行 通行
+出行 银行业 举行 施行 试行 推行 可行 现行 流行 履行 自行 先行 同行 旅行 所 处 局 部 院 办 行 司 厅 委 市 县 区 省
+""".split())
+_NOT_WORDLIKE = re.compile(r"[\W_]+")
+_CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -33,6 +105,8 @@ class Result:
     snippet: str
     matched: tuple[str, ...]
     duplicates: int = 0
+    #: The passages folded into this one (the same or nearly the same text elsewhere).
+    folded: tuple[PassageRow, ...] = field(default=(), compare=False, repr=False)
 
     def as_dict(self) -> dict[str, object]:
         p = self.passage
@@ -58,33 +132,70 @@ class Answer:
 
 @dataclass(frozen=True)
 class Query:
-    """A segmented question: its index terms and the words worth highlighting."""
+    """A segmented question: its BM25 terms and its content words."""
 
     text: str
     terms: list[str]
     words: list[str]
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A question word with its weight, and its bigrams' shares for partial matches."""
+
+    word: str
+    weight: float
+    parts: tuple[tuple[str, float], ...] = ()
+
+
 def parse_query(segmenter: Segmenter, question: str) -> Query:
-    """Segment a question the way passages are segmented."""
+    """Segment a question the way passages are segmented, without its question words."""
     question = question.strip()[:2000]
-    return Query(question, segmenter.terms(question), segmenter.words(question))
+    words, terms = segmenter.query(question)
+    return Query(question, terms, list(dict.fromkeys(words)))
 
 
-def _coverage(query_terms: dict[str, float], passage_terms: set[str]) -> float:
-    total = sum(query_terms.values())
+@lru_cache(maxsize=1)
+def question_frames() -> frozenset[str]:
+    """Words that name the kind of answer wanted (`data/question_frames.txt`)."""
+    return load_stopwords(data_path("question_frames.txt"))
+
+
+def is_name(word: str, names: frozenset[str] = frozenset()) -> bool:
+    """A place or organisation name: tagged so in the domain dictionary, or by its suffix."""
+    if word in names:
+        return True
+    return len(word) >= 3 and word not in _GENERIC_NAMES and bool(_NAME_SUFFIX.search(word))
+
+
+def _bigrams(word: str) -> list[str]:
+    return [word[i:i + 2] for i in range(len(word) - 1)]
+
+
+def coverage(units: list[Unit], text: str) -> float:
+    """Share of the question's word weight present in a (normalized) text.
+
+    A word counts whole when it occurs; a longer word that does not occur as
+    such counts by the idf-weighted share of its bigrams that do, times PARTIAL.
+    """
+    total = sum(u.weight for u in units)
     if total <= 0:
         return 0.0
-    return sum(w for t, w in query_terms.items() if t in passage_terms) / total
+    got = 0.0
+    for u in units:
+        if u.word in text:
+            got += u.weight
+        elif u.parts:
+            got += u.weight * PARTIAL * sum(share for bigram, share in u.parts if bigram in text)
+    return got / total
 
 
-def best_sentences(text: str, words: list[str], weights: dict[str, float]) -> str:
+def best_sentences(text: str, units: list[Unit]) -> str:
     """The sentence holding most question weight (and the next one when it is very short)."""
     sentences = [s for s in split_sentences(text) if s.strip()]
     if len(sentences) <= 1:
         return text.strip()
-    normalized = [normalize_for_terms(s) for s in sentences]
-    scores = [sum(weights.get(w, 0.0) for w in set(words) if w in s) for s in normalized]
+    scores = [coverage(units, normalize_for_terms(s)) for s in sentences]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     if scores[best] <= 0:
         best = 0
@@ -94,46 +205,176 @@ def best_sentences(text: str, words: list[str], weights: dict[str, float]) -> st
     return picked
 
 
+def longest_common(needle: str, text: str) -> int:
+    """Length of the longest piece of `needle` that occurs in `text`."""
+    best = 0
+    for i in range(len(needle) - best):
+        j = i + best + 1
+        while j <= len(needle) and needle[i:j] in text:
+            best = j - i
+            j += 1
+    return best
+
+
+def _shingles(text: str) -> frozenset[str]:
+    compact = _SPACES.sub("", text)
+    return frozenset(compact[i:i + 3] for i in range(max(1, len(compact) - 2)))
+
+
+def _contained(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the smaller shingle set found in the other (1.0: one text holds the other)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+@dataclass
+class Candidate:
+    """A passage BM25 found, with the signals the fused ranking combines."""
+
+    row: PassageRow
+    bm25: float
+    cover: float
+    common: int  # characters of the longest verbatim piece of the question in the passage
+    phrase: float
+    bigrams: float
+    fused: float = 0.0
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A question as the re-ranking sees it."""
+
+    query: Query
+    units: list[Unit]
+    core: str  # the question without question phrases, spaces and punctuation
+    core_bigrams: frozenset[str]
+
+
 class Searcher:
     """Questions in, cited passages out."""
 
-    def __init__(self, segmenter: Segmenter, min_coverage: float = MIN_COVERAGE) -> None:
+    def __init__(self, segmenter: Segmenter, min_coverage: float | None = None) -> None:
+        """`min_coverage=0` turns the "no answer" rule off (evaluations measure its cost so)."""
         self.segmenter = segmenter
-        self.min_coverage = min_coverage
+        self.min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
 
     def ask(self, store: Store, snapshot: Snapshot, question: str, k: int = 3, offset: int = 0) -> Answer:
         """The top k (after `offset`) relevant passages for a question."""
-        query = parse_query(self.segmenter, question)
-        if not query.terms or snapshot.stats.n_docs == 0:
-            return Answer(query.text)
-        ids = term_ids_for(store.conn, query.terms)
-        term_ids = [ids.get(t, -1) for t in query.terms]
-        weights = self._weights(snapshot, ids, query.terms)
         wanted = k + offset
-        ranked = snapshot.top(term_ids, max(CANDIDATES, wanted * 3))
-        rows = store.passages([rowid for rowid, _ in ranked])
-        results: list[Result] = []
-        seen: dict[str, int] = {}
-        for rowid, score in ranked:
-            row = rows.get(rowid)
-            if row is None:
-                continue
-            key = re.sub(r"\s+", "", row.text)
-            if key in seen:
-                index = seen[key]
-                if index < len(results):
-                    old = results[index]
-                    results[index] = Result(old.rank, old.score, old.passage, old.snippet, old.matched, old.duplicates + 1)
-                continue
-            passage_terms = set(self.segmenter.terms(retrievable_text(row.title, row.section, row.text)))
-            if _coverage(weights, passage_terms) < self.min_coverage:
-                continue
-            seen[key] = len(results)
-            matched = tuple(w for w in dict.fromkeys(query.words) if w in passage_terms and len(w) > 1)
-            snippet = best_sentences(row.text, query.words, weights)
-            results.append(Result(len(results) + 1, score, row, snippet, matched))
-        return Answer(query.text, results[offset:wanted])
+        analysis, candidates = self.candidates(store, snapshot, question, max(CANDIDATES, wanted * 3))
+        if not candidates or not self.answerable(candidates[0]):
+            return Answer(analysis.query.text)
+        floor = min(MIN_PASSAGE_COVERAGE, self.min_coverage)
+        results = self._results(candidates, analysis, floor, wanted)
+        return Answer(analysis.query.text, results[offset:wanted])
 
-    def _weights(self, snapshot: Snapshot, ids: dict[str, int], terms: list[str]) -> dict[str, float]:
-        """Weight of each question term; a term the corpus has never seen weighs most."""
-        return {t: snapshot.weight(ids.get(t, -1)) for t in dict.fromkeys(terms)}
+    def answerable(self, best: Candidate) -> bool:
+        """The "no answer" rule, on the best passage (see the module docstring)."""
+        if best.cover >= self.min_coverage:
+            return True
+        lower = min(MIN_COVERAGE_WITH_PHRASE, self.min_coverage)
+        return best.cover >= lower and best.common >= MIN_PHRASE
+
+    def analyse(self, store: Store, snapshot: Snapshot, question: str) -> tuple[Analysis, dict[str, int]]:
+        """The question's terms, weighted words and verbatim core; the term ids it needs."""
+        query = parse_query(self.segmenter, question)
+        bigrams = [b for w in query.words if len(w) > 2 for b in _bigrams(w)]
+        ids = term_ids_for(store.conn, [*query.terms, *query.words, *bigrams]) if query.terms else {}
+        units = self.units(snapshot, ids, query.words)
+        core = _NOT_WORDLIKE.sub("", strip_question_words(normalize_for_terms(query.text)))
+        core_bigrams = frozenset(core[i:i + 2] for i in range(len(core) - 1))
+        return Analysis(query, units, core, core_bigrams), ids
+
+    def candidates(self, store: Store, snapshot: Snapshot, question: str,
+                   n: int = CANDIDATES) -> tuple[Analysis, list[Candidate]]:
+        """The best `n` passages by BM25Okapi, re-ranked by the fused score (best first)."""
+        analysis, ids = self.analyse(store, snapshot, question)
+        query = analysis.query
+        if not query.terms or not query.words or snapshot.stats.n_docs == 0:
+            return analysis, []
+        ranked = snapshot.top([ids.get(t, -1) for t in query.terms], n)
+        rows = store.passages([rowid for rowid, _ in ranked])
+        candidates = [self._features(rows[rowid], score, analysis) for rowid, score in ranked if rowid in rows]
+        if not candidates:
+            return analysis, []
+        top_bm25 = max(c.bm25 for c in candidates)
+        for c in candidates:
+            bm25 = max(c.bm25, 0.0) / top_bm25 if top_bm25 > 0 else 0.0
+            c.fused = W_BM25 * bm25 + W_COVER * c.cover + W_PHRASE * c.phrase + W_BIGRAMS * c.bigrams
+        candidates.sort(key=lambda c: (-c.fused, -c.bm25, c.row.id))
+        return analysis, candidates
+
+    @staticmethod
+    def _features(row: PassageRow, bm25: float, analysis: Analysis) -> Candidate:
+        head = normalize_for_terms("\n".join([row.title, *row.section]))
+        body = normalize_for_terms(row.text)
+        text = head + "\n" + body
+        core = analysis.core
+        common = longest_common(core, body)
+        pairs = analysis.core_bigrams
+        return Candidate(
+            row, bm25,
+            cover=coverage(analysis.units, text),
+            common=common,
+            phrase=common / len(core) if core else 0.0,
+            bigrams=sum(1 for b in pairs if b in text) / len(pairs) if pairs else 0.0,
+        )
+
+    def _results(self, candidates: list[Candidate], analysis: Analysis, floor: float, limit: int) -> list[Result]:
+        """The first `limit` distinct passages, each with the duplicates folded into it."""
+        units = analysis.units
+        kept: list[tuple[Candidate, str, frozenset[str], frozenset[str], list[PassageRow]]] = []
+        for c in candidates:
+            if c.cover < floor:
+                continue
+            snippet = best_sentences(c.row.text, units)
+            shingles = _shingles(c.row.text)
+            snippet_shingles = _shingles(snippet) if len(snippet) >= SNIPPET_MIN_CHARS else frozenset()
+            twin = next((entry for entry in kept
+                         if _contained(shingles, entry[2]) >= NEAR_DUPLICATE
+                         or _contained(snippet_shingles, entry[3]) >= SAME_SNIPPET), None)
+            if twin is not None:
+                twin[4].append(c.row)
+            elif len(kept) < limit:
+                kept.append((c, snippet, shingles, snippet_shingles, []))
+        results = []
+        for rank, (c, snippet, _, _, folded) in enumerate(kept, 1):
+            text = normalize_for_terms("\n".join([c.row.title, *c.row.section, c.row.text]))
+            matched = tuple(w for w in analysis.query.words if w in text and len(w) > 1)
+            results.append(Result(rank, c.fused, c.row, snippet, matched, len(folded), tuple(folded)))
+        return results
+
+    def units(self, snapshot: Snapshot, ids: dict[str, int], words: list[str]) -> list[Unit]:
+        """The question's words with their weights (see the module docstring)."""
+        n = snapshot.stats.n_docs
+        df_all = snapshot.stats.df
+
+        def df(term: str) -> int:
+            tid = ids.get(term, -1)
+            return int(df_all[tid]) if 0 <= tid < len(df_all) else 0
+
+        def idf(freq: int) -> float:
+            return math.log(1 + (n - freq + 0.5) / (freq + 0.5))
+
+        names = self.segmenter.names
+        frames = question_frames()
+        out: list[Unit] = []
+        for word in words:
+            freq = df(word)
+            parts: tuple[tuple[str, float], ...] = ()
+            if len(word) > 2:
+                # Passages may hold the word cut differently: its rarest bigram bounds its df.
+                bigram_idf = [(b, idf(df(b))) for b in _bigrams(word)]
+                freq = max(freq, min(df(b) for b in _bigrams(word)))
+                total = sum(v for _, v in bigram_idf)
+                parts = tuple((b, v / total) for b, v in bigram_idf) if total > 0 else ()
+            weight = idf(freq)
+            if is_name(word, names):
+                weight *= W_NAME
+            elif len(word) == 1 and _CJK_CHAR.match(word):
+                weight *= W_SINGLE  # a lone character matches inside unrelated words
+            elif word in frames:
+                weight *= W_FRAME
+            out.append(Unit(word, weight, parts))
+        return out
