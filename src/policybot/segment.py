@@ -1,5 +1,9 @@
 """Turn text into index terms: jieba words plus character bigrams of Chinese runs.
 
+Questions are segmented the same way after their interrogative phrases (哪些,
+多少个, 什么样的, 如何, 谁 …) are cut out (`Segmenter.query`), so question words
+never count as terms, even when jieba fuses them with a noun ("哪些项目").
+
 One `Segmenter` per process (see `get_segmenter`): jieba's dictionary takes a
 moment to load, so it is loaded once, lazily, with the domain dictionary and
 stopwords that ship as data files in the package.

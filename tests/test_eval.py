@@ -1,0 +1,78 @@
+"""The evaluation harness (bench/eval.py): grouping, gold mapping, metrics, one whole run.
+
+Uses the small synthetic set in tests/data/eval_tiny (our own text): article "a" has a
+passage longer than ingestion's paragraph limit, so it comes back as two passages and
+only overlap can map them to their gold.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "eval_tiny"
+
+
+@pytest.fixture(scope="module")
+def ev():
+    spec = importlib.util.spec_from_file_location("policybot_bench_eval", ROOT / "bench" / "eval.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop(spec.name, None)
+
+
+def test_passages_grouped_into_articles_by_doc_id(ev) -> None:
+    rset = ev.load_set(TINY)
+    articles = ev.articles_of(rset)
+    assert [a.article_id for a in articles] == ["a", "b"]
+    assert articles[0].title == "甲市出台措施支持中小企业共渡难关"
+    # The long passage a-1 is re-split by ingestion; every character of it is still there.
+    assert len(articles[0].passages) > len(rset.docs["a"])
+    joined = ev.norm("".join(p.text for p in articles[0].passages))
+    assert ev.norm(rset.passages["a-1"].text) in joined
+
+
+def test_overlap_rule(ev) -> None:
+    gold = ev.norm("一是减免房租，对承租市属国有企业经营用房的中小企业，二月份免收房租，三月和四月房租减半收取。")
+    assert ev.overlaps(gold[:20], gold)                      # a piece of the gold passage
+    assert ev.overlaps(gold + "另外一句新的内容。", gold)       # the gold passage inside a longer one
+    half = gold[: len(gold) // 2 + 2] + "完全不同的后半部分文字内容在这里出现" * 2
+    assert ev.overlaps(half, gold)                           # >= 50% of the shorter one shared
+    assert not ev.overlaps(ev.norm("中小企业房租政策另有规定，二月份起执行。"), gold)  # common words only
+    long_text = ev.norm(ev.load_set(TINY).passages["a-1"].text)
+    assert ev.overlaps("甲" * 10 + long_text[100:160] + "乙" * 400, long_text)  # a 50-character common run
+
+
+def test_gold_mapping_needs_the_gold_article(ev) -> None:
+    rset = ev.load_set(TINY)
+    mapper = ev.GoldMapper(rset)
+    second_half = rset.passages["a-1"].text[-120:]
+    assert mapper.is_gold("a", second_half, ["a-1"])
+    assert not mapper.is_gold("b", second_half, ["a-1"])         # same words, wrong article
+    assert not mapper.is_gold("a", rset.passages["a-2"].text, ["a-1"])
+    assert mapper.is_gold("b", rset.passages["b-1"].text, ["b-0", "b-1"])
+
+
+def test_metrics(ev) -> None:
+    m = ev.metrics([1, 3, None, 12])
+    assert m["R@1"] == 0.25 and m["R@5"] == 0.5 and m["R@20"] == 0.75
+    assert m["MRR@10"] == pytest.approx((1 + 1 / 3) / 4)
+    assert ev.first_hit([False, False, True]) == 3 and ev.first_hit([False]) is None
+
+
+def test_whole_run_prints_both_systems(ev, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "report.json"
+    assert ev.main([str(TINY), "--no-rule", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "baseline" in printed and "policybot" in printed
+    report = json.loads(out.read_text(encoding="utf-8"))["eval_tiny"]
+    assert report["queries"] == 4 and report["gold_reachable"] == 1.0
+    assert report["policybot"]["R@1"] == 1.0 and report["policybot_no_rule"]["R@5"] == 1.0
+    assert set(report["baseline"]) == {"R@1", "R@5", "R@20", "MRR@10"}

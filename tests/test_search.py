@@ -1,0 +1,138 @@
+"""Retrieval regression tests on the seed article (like Pyserini's): the passage that answers
+comes first, off-topic questions get nothing, the snippet is the answering sentence,
+duplicates are folded, and a tiny first corpus ranks sensibly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policybot.index import term_ids_for
+from policybot.ingest import ArticleMeta, build_article
+from policybot.search import Searcher, longest_common, parse_query
+
+from conftest import make_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFTOPIC = ROOT / "tests" / "data" / "offtopic_questions.txt"
+
+# (question, text the first passage must contain)
+TOP_PASSAGE = [
+    ("宜兴发展哪些新赛道?", "合成生物、氢能和储能、低空经济"),
+    ("江阴今年新增高层次人才的目标是多少?", "新增高层次人才1300人"),
+    ("梁溪布局了多少个科创飞地?", "布局9个科创飞地"),
+    ("锡山要编制什么三年行动计划?", "低空经济发展三年行动计划"),
+    ("滨湖要发展壮大哪五大经济?", "总部、绿色、平台、数字、院所"),
+    ("惠山要优化哪些物流线路", "中欧班列、海铁联运线路"),
+    ("市委全会提出要牢牢把握什么首要任务?", "牢牢把握高质量发展这个首要任务"),
+    ("江阴 国省考断面 优Ⅲ比例", "优Ⅲ比例保持100%"),  # keywords, spaces, a Roman numeral
+]
+# The passage never names the district: only its section heading (新吴) does.
+NEEDS_SECTION = [
+    ("新吴创新设立了哪些中心?", "新质生产力研究中心、场景应用促进中心、未来产业概念验证中心"),
+    ("新吴每年实施多少个焕新升级项目?", "重点焕新升级项目100个以上"),
+]
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("question, expected", TOP_PASSAGE + NEEDS_SECTION)
+def test_answering_passage_comes_first(seed_corpus, question: str, expected: str) -> None:
+    results = seed_corpus.ask(question).results
+    assert results, question
+    assert expected in _compact(results[0].passage.text)
+
+
+@pytest.mark.parametrize("question, expected", NEEDS_SECTION)
+def test_section_heading_is_what_matches(seed_corpus, question: str, expected: str) -> None:
+    top = seed_corpus.ask(question).results[0]
+    assert "新吴" not in top.passage.text and "新吴" in "".join(top.passage.section)
+
+
+def test_snippet_is_the_answering_sentence(seed_corpus) -> None:
+    top = seed_corpus.ask("新吴每年实施多少个焕新升级项目?").results[0]
+    snippet = _compact(top.snippet)
+    assert "重点焕新升级项目100个以上" in snippet
+    assert "智改数转网联" not in snippet  # the passage's next sentence is not shown first
+    assert len(snippet) < len(_compact(top.passage.text))
+    assert "焕新" in "".join(top.matched)
+
+
+@pytest.mark.parametrize("question", [
+    "北京冬奥会中国队获得了多少枚金牌?", "红烧肉怎么做才好吃", "你好", "how to cook rice", "明天无锡会下雨吗",
+])
+def test_off_topic_questions_get_no_passage(seed_corpus, question: str) -> None:
+    assert seed_corpus.ask(question).results == []
+
+
+def test_off_topic_rejection_rate(seed_corpus) -> None:
+    questions = [line.strip() for line in OFFTOPIC.read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not line.startswith("#")]
+    assert len(questions) >= 20
+    answered = [q for q in questions if seed_corpus.ask(q).results]
+    assert len(answered) <= 0.1 * len(questions), answered
+
+
+def test_question_words_never_count(seed_corpus) -> None:
+    query = parse_query(seed_corpus.segmenter, "重庆市哪些项目已于2月下旬复工？")
+    assert "哪些项目" not in query.words and "项目" in query.words
+    query = parse_query(seed_corpus.segmenter, "新吴每年实施多少个焕新升级项目?")
+    assert not any(w.startswith(("多少", "个")) for w in query.words)
+    assert parse_query(seed_corpus.segmenter, "是什么?").terms == []
+
+
+def test_places_weigh_more_than_generic_words(seed_corpus) -> None:
+    searcher = Searcher(seed_corpus.segmenter)
+    analysis, _ = searcher.analyse(seed_corpus.store, seed_corpus.snapshot(), "宜兴推进工作")
+    weights = {u.word: u.weight for u in analysis.units}
+    assert weights["宜兴"] > 2 * weights["推进"]
+
+
+REPORT = ("全市将加快建设低空经济产业园,年内引进无人机整机和核心部件企业20家,"
+          "建成低空飞行服务中心,开通3条低空物流航线。")
+
+
+def test_republished_passage_is_folded_with_a_count(seed_corpus) -> None:
+    articles = [
+        build_article(f"{title}\n{REPORT}\n{tail}", ArticleMeta(title=title, source=source))
+        for title, source, tail in [
+            ("低空经济产业园加快建设", "甲报", "记者 张三"),
+            ("我市发力低空经济", "乙网", "编辑 李四 报道"),
+            ("低空经济:产业园年内引进20家企业", "丙客户端", "来源:丙客户端"),
+        ]
+    ]
+    # a near-duplicate: the same release with one word changed
+    articles.append(build_article("低空物流航线将开通\n" + REPORT.replace("开通3条", "开辟3条"),
+                                  ArticleMeta(title="低空物流航线将开通", source="丁报")))
+    seed_corpus.add_articles(articles)
+    results = seed_corpus.ask("低空经济产业园年内引进多少家无人机企业?").results
+    assert "引进无人机整机和核心部件企业20家" in _compact(results[0].passage.text)
+    assert results[0].duplicates == 3 and len(results[0].folded) == 3
+    assert all(REPORT[:20] not in r.passage.text for r in results[1:])
+    assert results[0].as_dict()["duplicates"] == 3
+
+
+def test_first_article_of_a_new_user_ranks_sensibly(empty_corpus) -> None:
+    # Two passages: every term in both has a negative BM25Okapi idf (with a negative mean
+    # idf, the epsilon floor is negative too), so plain BM25 puts the passage that matches
+    # more of the question last.
+    text = ("无锡低空经济发展大会将于9月在无锡召开,会上将发布低空经济发展规划。\n"
+            "无锡将出台政策,支持低空经济企业发展,推动低空经济和人工智能融合。")
+    empty_corpus.add_articles([build_article(text, ArticleMeta(title="无锡发展低空经济"))])
+    question = "低空经济发展大会在哪里召开?"
+    snapshot = empty_corpus.snapshot()
+    terms = parse_query(empty_corpus.segmenter, question).terms
+    ids = term_ids_for(empty_corpus.store.conn, terms)
+    bm25 = snapshot.top([ids.get(t, -1) for t in terms], 5)
+    rows = empty_corpus.store.passages([rowid for rowid, _ in bm25])
+    assert snapshot.average_idf < 0 and "大会" not in rows[bm25[0][0]].text  # the known inversion
+    top = empty_corpus.ask(question).results[0]
+    assert "发展大会将于9月在无锡召开" in top.passage.text
+
+
+def test_longest_common() -> None:
+    assert longest_common("科创飞地布局", "梁溪布局9个科创飞地") == 4
+    assert longest_common("", "abc") == 0 and longest_common("xyz", "abc") == 0
