@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import random
 import re
 import sys
@@ -250,15 +249,16 @@ def temp_corpus(root: Path) -> Corpus:
 
 
 def index_fingerprint() -> str:
-    """Changes whenever what gets indexed could change (ingestion, segmentation, their data files)."""
+    """Changes whenever what gets stored and indexed could change: every module of the package
+    but search.py (which only reads the index) and every data file."""
     import hashlib
     import policybot
 
     pkg = Path(policybot.__file__).parent
     h = hashlib.sha256()
-    for path in sorted([pkg / "ingest.py", pkg / "segment.py", pkg / "textutil.py", pkg / "index.py",
-                        *(pkg / "data").glob("*.txt")]):
-        h.update(path.name.encode() + path.read_bytes())
+    for path in sorted([*pkg.glob("*.py"), *(pkg / "data").glob("*.txt")]):
+        if path.name != "search.py":
+            h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -12,7 +12,6 @@ from policybot.index import term_ids_for
 from policybot.ingest import ArticleMeta, build_article
 from policybot.search import Searcher, longest_common, parse_query
 
-from conftest import make_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFTOPIC = ROOT / "tests" / "data" / "offtopic_questions.txt"

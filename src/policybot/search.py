@@ -58,6 +58,8 @@ from .segment import Segmenter, data_path, load_stopwords, normalize_for_terms, 
 from .store import PassageRow, Store
 from .textutil import split_sentences
 
+#: Characters of a (pasted, very long) question the verbatim signals look at.
+CORE_MAX = 120
 #: Cut interrogative phrases out of questions (off only to measure what that buys).
 STRIP_QUESTION_WORDS = True
 #: Candidates taken from BM25 (exact BM25Okapi) for the fused re-ranking.
@@ -180,6 +182,10 @@ def is_name(word: str, names: frozenset[str] = frozenset()) -> bool:
     return len(word) >= 3 and word not in _GENERIC_NAMES and bool(_NAME_SUFFIX.search(word))
 
 
+#: Normalized passage texts, kept across questions (popular passages come back often).
+_normalized = lru_cache(maxsize=8192)(normalize_for_terms)
+
+
 def _bigrams(word: str) -> list[str]:
     return [word[i:i + 2] for i in range(len(word) - 1)]
 
@@ -207,7 +213,7 @@ def best_sentences(text: str, units: list[Unit]) -> str:
     sentences = [s for s in split_sentences(text) if s.strip()]
     if len(sentences) <= 1:
         return text.strip()
-    scores = [coverage(units, normalize_for_terms(s)) for s in sentences]
+    scores = [coverage(units, _normalized(s)) for s in sentences]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     if scores[best] <= 0:
         best = 0
@@ -294,7 +300,7 @@ class Searcher:
         bigrams = [b for w in query.words if len(w) > 2 for b in _bigrams(w)]
         ids = term_ids_for(store.conn, [*query.terms, *query.words, *bigrams]) if query.terms else {}
         units = self.units(snapshot, ids, query.words)
-        core = _NOT_WORDLIKE.sub("", strip_question_words(normalize_for_terms(query.text)))
+        core = _NOT_WORDLIKE.sub("", strip_question_words(normalize_for_terms(query.text)))[:CORE_MAX]
         core_bigrams = frozenset(core[i:i + 2] for i in range(len(core) - 1))
         return Analysis(query, units, core, core_bigrams), ids
 
@@ -319,8 +325,8 @@ class Searcher:
 
     @staticmethod
     def _features(row: PassageRow, bm25: float, analysis: Analysis) -> Candidate:
-        head = normalize_for_terms("\n".join([row.title, *row.section]))
-        body = normalize_for_terms(row.text)
+        head = _normalized("\n".join([row.title, *row.section]))
+        body = _normalized(row.text)
         text = head + "\n" + body
         core = analysis.core
         common = longest_common(core, body)
@@ -352,7 +358,7 @@ class Searcher:
                 kept.append((c, snippet, shingles, snippet_shingles, []))
         results = []
         for rank, (c, snippet, _, _, folded) in enumerate(kept, 1):
-            text = normalize_for_terms("\n".join([c.row.title, *c.row.section, c.row.text]))
+            text = _normalized("\n".join([c.row.title, *c.row.section])) + "\n" + _normalized(c.row.text)
             matched = tuple(w for w in analysis.query.words if w in text and len(w) > 1)
             results.append(Result(rank, c.fused, c.row, snippet, matched, len(folded), tuple(folded)))
         return results
