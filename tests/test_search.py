@@ -10,7 +10,8 @@ import pytest
 
 from policybot.index import term_ids_for
 from policybot.ingest import ArticleMeta, build_article
-from policybot.search import Searcher, longest_common, parse_query
+from policybot import search
+from policybot.search import Searcher, longest_common, named_share, parse_query
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,3 +136,28 @@ def test_first_article_of_a_new_user_ranks_sensibly(empty_corpus) -> None:
 def test_longest_common() -> None:
     assert longest_common("科创飞地布局", "梁溪布局9个科创飞地") == 4
     assert longest_common("", "abc") == 0 and longest_common("xyz", "abc") == 0
+
+
+def test_named_share() -> None:
+    assert named_share("黄蝉的别称", "黄蝉", ()) == 1.0
+    assert named_share("黄蝉的别称", "软枝黄蝉", ()) == 0.5
+    assert named_share("宜兴发展新赛道", "发力新质", ("宜兴", "打造发展新质生产力特色优势")) == 1.0
+    assert named_share("别称", "黄", ()) == 0.0  # a one-character title names nothing
+
+
+PLANTS = [
+    ("软枝黄蝉", "软枝黄蝉,别称黄莺、小黄蝉、重瓣黄蝉,为夹竹桃科黄蝉属植物,黄蝉属中花最大的一种。"),
+    ("黄蝉", "本种别称为硬枝黄蝉、夹竹桃叶黄蝉,原产巴西,现广植于热带地区。"),
+    ("牡蒿", "牡蒿为菊科蒿属的植物,多年生草本,茎直立,叶子互生。"),
+    ("夜来香", "夜来香是萝藦科夜来香属的植物,多年生草本,原产华南。"),
+    ("雷公藤", "雷公藤是卫矛科雷公藤属的植物,根可入药,分布于长江以南。"),
+]
+
+
+def test_the_article_a_question_names_comes_first(empty_corpus, monkeypatch) -> None:
+    empty_corpus.add_articles([build_article(text, ArticleMeta(title=title)) for title, text in PLANTS])
+    question = "黄蝉的别称是什么?"
+    assert empty_corpus.ask(question).results[0].passage.title == "黄蝉"
+    # Without the signal the article that repeats 黄蝉 most wins: the test measures the signal.
+    monkeypatch.setattr(search, "W_NAMED", 0.0)
+    assert empty_corpus.ask(question).results[0].passage.title == "软枝黄蝉"

@@ -12,6 +12,8 @@
              + W_COVER   · coverage
              + W_PHRASE  · longest piece of the question found verbatim / question length
              + W_BIGRAMS · share of the question's character bigrams found
+             + W_NAMED   · share of the passage's title (or a short heading) the
+                           question repeats verbatim (`named_share`)
 
    and candidates are sorted by it (ties: BM25, then passage id). `coverage` is
    the share of the question's word weight found in the passage's retrievable
@@ -69,6 +71,14 @@ W_BM25 = 1.0
 W_COVER = 0.5
 W_PHRASE = 0.5
 W_BIGRAMS = 0.25
+#: A question that names an article's subject ("黄蝉的别称", title 黄蝉) wants that article.
+W_NAMED = 0.3
+#: Shortest piece of a title or heading the question must repeat for W_NAMED to count.
+NAMED_MIN = 2
+#: Headings looked at by W_NAMED (the title is always looked at): short ones name a place or a topic.
+NAMED_HEADING_MAX = 12
+#: Also look at headings (off only to measure what they add).
+NAMED_HEADINGS = True
 #: Weight multiplier for place and organisation names in the question ...
 W_NAME = 2.0
 #: ... for single Chinese characters (they occur inside unrelated words) ...
@@ -234,6 +244,32 @@ def longest_common(needle: str, text: str) -> int:
     return best
 
 
+@lru_cache(maxsize=16384)
+def _compact(text: str) -> str:
+    return _NOT_WORDLIKE.sub("", normalize_for_terms(text))
+
+
+def named_share(core: str, title: str, headings: tuple[str, ...] | list[str]) -> float:
+    """How much of the passage's title (or a short heading) the question repeats verbatim.
+
+    The longest piece of the title found in the question, over the title's length
+    (counted from NAMED_MIN characters): "黄蝉的别称" names the article 黄蝉 whole and
+    软枝黄蝉 by half.
+    """
+    names = [_compact(title)]
+    if NAMED_HEADINGS:
+        names += [_compact(h) for h in headings if len(h) <= NAMED_HEADING_MAX]
+    return max((_named_one(core, name) for name in names), default=0.0)
+
+
+@lru_cache(maxsize=4096)  # a question's candidates often share an article's title
+def _named_one(core: str, name: str) -> float:
+    if len(name) < NAMED_MIN:
+        return 0.0
+    common = longest_common(name, core)
+    return common / len(name) if common >= NAMED_MIN else 0.0
+
+
 def _shingles(text: str) -> frozenset[str]:
     compact = _SPACES.sub("", text)
     return frozenset(compact[i:i + 3] for i in range(max(1, len(compact) - 2)))
@@ -256,6 +292,7 @@ class Candidate:
     common: int  # characters of the longest verbatim piece of the question in the passage
     phrase: float
     bigrams: float
+    named: float = 0.0
     fused: float = 0.0
 
 
@@ -319,7 +356,8 @@ class Searcher:
         top_bm25 = max(c.bm25 for c in candidates)
         for c in candidates:
             bm25 = max(c.bm25, 0.0) / top_bm25 if top_bm25 > 0 else 0.0
-            c.fused = W_BM25 * bm25 + W_COVER * c.cover + W_PHRASE * c.phrase + W_BIGRAMS * c.bigrams
+            c.fused = (W_BM25 * bm25 + W_COVER * c.cover + W_PHRASE * c.phrase + W_BIGRAMS * c.bigrams
+                       + W_NAMED * c.named)
         candidates.sort(key=lambda c: (-c.fused, -c.bm25, c.row.id))
         return analysis, candidates
 
@@ -337,6 +375,7 @@ class Searcher:
             common=common,
             phrase=common / len(core) if core else 0.0,
             bigrams=sum(1 for b in pairs if b in text) / len(pairs) if pairs else 0.0,
+            named=named_share(core, row.title, row.section) if W_NAMED else 0.0,
         )
 
     def _results(self, candidates: list[Candidate], analysis: Analysis, floor: float, limit: int) -> list[Result]:
