@@ -161,3 +161,19 @@ def test_the_article_a_question_names_comes_first(empty_corpus, monkeypatch) -> 
     # Without the signal the article that repeats 黄蝉 most wins: the test measures the signal.
     monkeypatch.setattr(search, "W_NAMED", 0.0)
     assert empty_corpus.ask(question).results[0].passage.title == "软枝黄蝉"
+
+
+def test_traditional_question_finds_simplified_text(seed_corpus) -> None:
+    answer = seed_corpus.ask("宜興發展哪些新賽道?")
+    assert answer.question == "宜興發展哪些新賽道?"  # the reader's own wording is kept
+    assert "合成生物、氢能和储能、低空经济" in _compact(answer.results[0].passage.text)
+
+
+def test_traditional_article_is_found_either_way(empty_corpus) -> None:
+    text = ("臺北市推動綠能產業,今年將新增太陽光電裝置容量五十萬瓩。\n"
+            "高雄市擴大離岸風電供應鏈,吸引國際廠商設廠。\n"
+            "新竹縣發展半導體先進製程,新建研發中心三座。")
+    empty_corpus.add_articles([build_article(text, ArticleMeta(title="各縣市能源與產業政策"))])
+    # Converted to simplified, this question would share no word with the article.
+    top = empty_corpus.ask("擴大離岸風電供應鏈的是哪個城市?").results[0]
+    assert "離岸風電" in top.passage.text

@@ -2,7 +2,9 @@
 
 1. **Question.** Interrogative phrases (哪些, 多少个, 什么样的, 如何, 谁 …) are cut
    out before segmenting (`Segmenter.query`); the rest is segmented like passages:
-   jieba words minus stopwords, plus character bigrams of Chinese runs.
+   jieba words minus stopwords, plus character bigrams of Chinese runs. A question
+   in traditional characters is also converted to simplified (OpenCC t2s), and the
+   form with more words in the corpus is used (`query_in_corpus_script`).
 2. **Candidates.** The question's terms are scored with BM25Okapi over all live
    passages, exactly as rank-bm25 computes it (`index.Snapshot.top`; the parity
    test holds the index to it), and the best `CANDIDATES` passages are kept.
@@ -56,10 +58,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .index import Snapshot, term_ids_for
-from .segment import Segmenter, data_path, load_stopwords, normalize_for_terms, strip_question_words
+from .segment import (Segmenter, data_path, load_stopwords, normalize_for_terms, strip_question_words,
+                      to_simplified)
 from .store import PassageRow, Store
 from .textutil import split_sentences
 
+#: Characters of a question that are read at all.
+MAX_QUESTION = 2000
 #: Characters of a (pasted, very long) question the verbatim signals look at.
 CORE_MAX = 120
 #: Cut interrogative phrases out of questions (off only to measure what that buys).
@@ -171,7 +176,7 @@ class Unit:
 
 def parse_query(segmenter: Segmenter, question: str) -> Query:
     """Segment a question the way passages are segmented, without its question words."""
-    question = question.strip()[:2000]
+    question = question.strip()[:MAX_QUESTION]
     if STRIP_QUESTION_WORDS:
         words, terms = segmenter.query(question)
     else:
@@ -317,12 +322,13 @@ class Searcher:
     def ask(self, store: Store, snapshot: Snapshot, question: str, k: int = 3, offset: int = 0) -> Answer:
         """The top k (after `offset`) relevant passages for a question."""
         wanted = k + offset
+        asked = question.strip()[:MAX_QUESTION]
         analysis, candidates = self.candidates(store, snapshot, question, max(CANDIDATES, wanted * 3))
         if not candidates or not self.answerable(candidates[0]):
-            return Answer(analysis.query.text)
+            return Answer(asked)
         floor = min(MIN_PASSAGE_COVERAGE, self.min_coverage)
         results = self._results(candidates, analysis, floor, wanted)
-        return Answer(analysis.query.text, results[offset:wanted])
+        return Answer(asked, results[offset:wanted])
 
     def answerable(self, best: Candidate) -> bool:
         """The "no answer" rule, on the best passage (see the module docstring)."""
@@ -331,9 +337,21 @@ class Searcher:
         lower = min(MIN_COVERAGE_WITH_PHRASE, self.min_coverage)
         return best.cover >= lower and best.common >= MIN_PHRASE
 
+    def query_in_corpus_script(self, store: Store, question: str) -> Query:
+        """The question as written or, when it is in traditional characters, converted to
+        simplified: whichever form has more words the corpus holds (an article in
+        traditional characters is still found by a question in traditional characters)."""
+        query = parse_query(self.segmenter, question)
+        simplified = to_simplified(query.text)
+        if simplified == query.text:
+            return query
+        converted = parse_query(self.segmenter, simplified)
+        known = len(term_ids_for(store.conn, query.words))
+        return converted if len(term_ids_for(store.conn, converted.words)) > known else query
+
     def analyse(self, store: Store, snapshot: Snapshot, question: str) -> tuple[Analysis, dict[str, int]]:
         """The question's terms, weighted words and verbatim core; the term ids it needs."""
-        query = parse_query(self.segmenter, question)
+        query = self.query_in_corpus_script(store, question)
         bigrams = [b for w in query.words if len(w) > 2 for b in _bigrams(w)]
         ids = term_ids_for(store.conn, [*query.terms, *query.words, *bigrams]) if query.terms else {}
         units = self.units(snapshot, ids, query.words)

@@ -51,6 +51,23 @@ def read_userdict(path: Path) -> list[tuple[str, int | None, str | None]]:
     return entries
 
 
+_to_simplified = None
+_to_simplified_lock = threading.Lock()
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters converted to simplified (OpenCC t2s, phrase-aware:
+    乾隆 stays 乾隆). Simplified text comes back unchanged."""
+    global _to_simplified
+    with _to_simplified_lock:
+        if _to_simplified is None:
+            from opencc import OpenCC
+
+            _to_simplified = OpenCC("t2s")
+        converter = _to_simplified
+    return converter.convert(text)
+
+
 def normalize_for_terms(text: str) -> str:
     """NFKC and lower case: full-width letters, digits and Roman numerals match their ASCII forms."""
     return unicodedata.normalize("NFKC", text).lower()
