@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 from conftest import make_corpus
+
+from policybot.store import SCHEMA_VERSION, Store
 
 V1_ARTICLES = """CREATE TABLE articles (id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, date TEXT, url TEXT,
     origin TEXT, content_hash TEXT NOT NULL UNIQUE, text TEXT NOT NULL, added_at REAL NOT NULL,
     file_path TEXT UNIQUE, file_mtime_ns INTEGER, file_size INTEGER)"""
 
 
-def test_version_1_store_is_upgraded_in_place(seed_home: Path) -> None:
-    corpus = make_corpus(seed_home)
-    corpus.sync()
-    before = corpus.ask("宜兴发展哪些新赛道?").as_dict()
-    corpus.store.close()
-    db = corpus.settings.db_path
-    # Rewrite the articles table the way version 1 laid it out.
+def _downgrade_to_version_1(db: Path) -> None:
+    """Rewrite the articles table the way version 1 laid it out."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA legacy_alter_table=ON")  # keep passages pointing at "articles"
@@ -31,8 +29,45 @@ def test_version_1_store_is_upgraded_in_place(seed_home: Path) -> None:
     conn.execute("PRAGMA user_version = 1")
     conn.execute("COMMIT")
     conn.close()
+
+
+def test_version_1_store_is_upgraded_in_place(seed_home: Path) -> None:
+    corpus = make_corpus(seed_home)
+    corpus.sync()
+    before = corpus.ask("宜兴发展哪些新赛道?").as_dict()
+    corpus.store.close()
+    _downgrade_to_version_1(corpus.settings.db_path)
     reopened = make_corpus(seed_home)
     assert reopened.sync() == 0  # the seed file is still known: nothing re-indexed
     assert reopened.ask("宜兴发展哪些新赛道?").as_dict() == before
     assert reopened.store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
     assert reopened.store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_store_upgraded_by_another_process_meanwhile_is_not_upgraded_twice(seed_home: Path) -> None:
+    corpus = make_corpus(seed_home)
+    corpus.sync()
+    corpus.store.close()
+    db = corpus.settings.db_path
+    _downgrade_to_version_1(db)
+    # Another process holds the write lock: it upgrades the store and, as version 2 allows,
+    # numbers a second article of the same corpus file, while this one waits to upgrade.
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    opened: list[Store] = []
+    waiting = threading.Thread(target=lambda: opened.append(Store(db)))
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive()  # it read version 1 and waits for the lock
+    upgrader = Store.__new__(Store)
+    upgrader.conn = other
+    upgrader._upgrade_from_1()
+    other.execute("UPDATE articles SET file_part = 1 WHERE file_path IS NOT NULL")
+    other.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    other.execute("COMMIT")
+    other.close()
+    waiting.join(30)
+    store = opened[0]
+    parts = store.conn.execute("SELECT file_part FROM articles WHERE file_path IS NOT NULL").fetchall()
+    store.close()
+    assert parts == [(1,)]  # a second upgrade would have renumbered it 0

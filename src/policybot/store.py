@@ -138,6 +138,8 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys=OFF")
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                # Another process may have upgraded the store while this one waited for the lock.
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
                 if version == 1:
                     self._upgrade_from_1()
                 for statement in (SCHEMA + INDEX_SCHEMA).split(";"):
