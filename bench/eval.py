@@ -45,6 +45,7 @@ constant for one run (ablations, e.g. `--set W_COVER=0`).
 from __future__ import annotations
 
 import argparse
+import difflib
 import gzip
 import json
 import random
@@ -289,8 +290,43 @@ def ask_fn(corpus: Corpus, rule: bool) -> Callable[[str, int], list]:
     return lambda q, k: searcher.ask(corpus.store, corpus.snapshot(), q, k).results
 
 
-def policybot_ranks(corpus: Corpus, rset: RetrievalSet, rule: bool = True,
-                    misses: list | None = None) -> tuple[list[int | None], list[int | None], int]:
+@dataclass
+class SnippetCount:
+    """Of the questions whose first shown passage is a gold one and holds a gold answer
+    string: how many show that answer in the snippet (the sentence the reader sees first).
+    A long answer that runs over several sentences counts when the snippet holds
+    `SNIPPET_RUN` characters of it in a row."""
+
+    answerable: int = 0
+    in_snippet: int = 0
+
+    def add(self, answers: Sequence[str], passage_text: str, snippet: str) -> None:
+        wanted = [norm(a) for a in answers if norm(a)]
+        if wanted and any(a in norm(passage_text) for a in wanted):
+            self.answerable += 1
+            self.in_snippet += any(_shows(a, norm(snippet)) for a in wanted)
+
+    @property
+    def share(self) -> float:
+        return self.in_snippet / self.answerable if self.answerable else 0.0
+
+
+#: Characters of a long answer the snippet must hold in a row.
+SNIPPET_RUN = 10
+
+
+def _shows(answer: str, snippet: str) -> bool:
+    if answer in snippet:
+        return True
+    if len(answer) <= SNIPPET_RUN:
+        return False
+    run = difflib.SequenceMatcher(None, answer, snippet, autojunk=False).find_longest_match(
+        0, len(answer), 0, len(snippet))
+    return run.size >= SNIPPET_RUN
+
+
+def policybot_ranks(corpus: Corpus, rset: RetrievalSet, rule: bool = True, misses: list | None = None,
+                    snippets: SnippetCount | None = None) -> tuple[list[int | None], list[int | None], int]:
     """Ranks of the first gold result (a folded duplicate counts), the same counting only
     the shown passages, and how many questions got no passage at all."""
     mapper = GoldMapper(rset)
@@ -302,6 +338,8 @@ def policybot_ranks(corpus: Corpus, rset: RetrievalSet, rule: bool = True,
         results = ask(q.question, DEPTH)
         empty += not results
         own = [mapper.is_gold(r.passage.article_id, r.passage.text, q.gold) for r in results]
+        if snippets is not None and own and own[0]:
+            snippets.add(q.answers, results[0].passage.text, results[0].snippet)
         rank = first_hit([hit or any(mapper.is_gold(p.article_id, p.text, q.gold) for p in r.folded)
                           for hit, r in zip(own, results)])
         ranks.append(rank)
@@ -458,7 +496,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(fmt_row(rset.name, "baseline", entry["baseline"]))
             misses: list = []
             started = time.monotonic()
-            ranks, shown, empty = policybot_ranks(corpus, rset, misses=misses)
+            snippets = SnippetCount()
+            ranks, shown, empty = policybot_ranks(corpus, rset, misses=misses, snippets=snippets)
             per_q = (time.monotonic() - started) / max(1, len(rset.queries)) * 1000
             entry["policybot"] = metrics(ranks)
             entry["policybot_shown_only"] = metrics(shown)
@@ -468,6 +507,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                           f"gold-reachable={entry['gold_reachable']:.3f} {per_q:.1f} ms/q index {built:.0f}s"))
             print(fmt_row(rset.name, "  shown passage only", entry["policybot_shown_only"],
                           "(a duplicate folded into a result does not count)"))
+            entry["answer_in_snippet"] = snippets.share
+            print(f"{rset.name:<24} {'  answer in snippet':<22} {snippets.share:.3f}  "
+                  f"(of {snippets.answerable} first passages that are gold and hold a gold answer)")
             if args.no_rule:
                 entry["policybot_no_rule"] = metrics(policybot_ranks(corpus, rset, rule=False)[0])
                 print(fmt_row(rset.name, "policybot (no rule)", entry["policybot_no_rule"]))

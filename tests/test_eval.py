@@ -76,3 +76,18 @@ def test_whole_run_prints_both_systems(ev, tmp_path: Path, capsys) -> None:
     assert report["queries"] == 4 and report["gold_reachable"] == 1.0
     assert report["policybot"]["R@1"] == 1.0 and report["policybot_no_rule"]["R@5"] == 1.0
     assert set(report["baseline"]) == {"R@1", "R@5", "R@20", "MRR@10"}
+    assert report["answer_in_snippet"] == 1.0  # every tiny passage's answer is its answering sentence
+
+
+def test_snippet_count(ev) -> None:
+    count = ev.SnippetCount()
+    passage = "二月份免收房租。三月份房租减半。"
+    count.add(["二月份免收房租"], passage, "二月份免收房租。")
+    count.add(["三月份房租减半"], passage, "二月份免收房租。")
+    count.add(["不在这段里"], passage, "二月份免收房租。")  # the passage cannot show it: not counted
+    assert (count.answerable, count.in_snippet, count.share) == (2, 1, 0.5)
+    # A long answer over two sentences: ten characters of it in a row are enough.
+    passage = "二月份中小企业免收房租。三月份中小企业房租减半。"
+    count.add([passage], passage, "三月份中小企业房租减半。")
+    count.add([passage], passage, "三月份。")
+    assert (count.answerable, count.in_snippet) == (4, 2)

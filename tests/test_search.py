@@ -177,3 +177,22 @@ def test_traditional_article_is_found_either_way(empty_corpus) -> None:
     # Converted to simplified, this question would share no word with the article.
     top = empty_corpus.ask("擴大離岸風電供應鏈的是哪個城市?").results[0]
     assert "離岸風電" in top.passage.text
+
+
+def test_snippet_shows_the_figure_asked_for(empty_corpus, monkeypatch) -> None:
+    text = ("江阴人才公寓建设工作方案已经正式印发,今年人才公寓建设将严格按照时间节点推进,"
+            "确保每套房源按时建成并交付使用,让来澄工作的青年人才住得安心、住得舒心。"
+            "今年人才公寓计划建成2000套,其中1200套面向青年人才。")
+    empty_corpus.add_articles([build_article(text, ArticleMeta(title="江阴人才安居"))] +
+                              [build_article(t, ArticleMeta(title=t[:6])) for _, t in PLANTS])
+    question = "人才公寓今年建成多少套?"
+    assert "2000套" in empty_corpus.ask(question).results[0].snippet
+    # Both sentences hold every question word: without the answer-kind cue the first one wins.
+    monkeypatch.setattr(search, "ANSWER_KIND_BONUS", 0.0)
+    assert "2000套" not in empty_corpus.ask(question).results[0].snippet
+
+
+def test_answer_kind() -> None:
+    assert search.answer_kind("申报期限延长到什么时候?").search("延长至2月24日")
+    assert search.answer_kind("新增多少个项目?").search("新增3个")
+    assert search.answer_kind("宜兴发展哪些新赛道?") is None

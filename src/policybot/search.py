@@ -47,7 +47,8 @@
    (`SAME_SNIPPET`): the reader would see the same thing twice. The shown
    passage says how many others carry it (`Result.duplicates`, `Result.folded`).
 6. **Answer sentence.** The snippet is the sentence holding most question weight
-   (with the next one when it is very short).
+   (with the next one when it is short), a sentence with a number or a date
+   counting more when the question asks for one (`answer_kind`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,17 @@ NEAR_DUPLICATE = 0.8
 #: ... or of its answer sentence's 3-grams found in the better one's (sentences of 20+ characters).
 SAME_SNIPPET = 0.8
 SNIPPET_MIN_CHARS = 20
+#: A snippet sentence shorter than this is shown with the next one ...
+SNIPPET_SHORT = 60
+#: ... and compared with the next one when looking for duplicates (SAME_SNIPPET).
+FOLD_SHORT = 40
+#: Added to the coverage of a sentence that holds the kind of answer asked for (`answer_kind`).
+ANSWER_KIND_BONUS = 0.2
+# Questions that ask for a date or time, or for a number; sentences that hold one.
+_ASKS_TIME = re.compile(r"何时|什么时候|哪天|哪一天|哪年|哪一年|几月|几号|多久|时间|日期")
+_ASKS_NUMBER = re.compile(r"多少|几|比例|数量|人数|规模|多大|多长|多高|多远|多重|金额|标准")
+_HAS_TIME = re.compile(r"[0-9一二三四五六七八九十]+\s*[年月日号时]|[0-9]{1,2}:[0-9]{2}|上午|下午|凌晨|当天|今天|目前")
+_HAS_NUMBER = re.compile(r"[0-9]")
 #: Duplicates are looked for among this many of the best candidates (at least 3 per result).
 DUPLICATE_WINDOW = 30
 
@@ -223,19 +235,46 @@ def coverage(units: list[Unit], text: str) -> float:
     return got / total
 
 
-def best_sentences(text: str, units: list[Unit]) -> str:
-    """The sentence holding most question weight (and the next one when it is very short)."""
-    sentences = [s for s in split_sentences(text) if s.strip()]
+def answer_kind(question: str) -> re.Pattern[str] | None:
+    """What an answer to the question must hold: a date or time, a number, or anything (None)."""
+    if _ASKS_TIME.search(question):
+        return _HAS_TIME
+    if _ASKS_NUMBER.search(question):
+        return _HAS_NUMBER
+    return None
+
+
+def best_sentences(text: str, units: list[Unit], wants: re.Pattern[str] | None = None) -> str:
+    """The sentence holding most question weight (and the next one when it is short).
+
+    A sentence that holds the kind of answer asked for (`answer_kind`: a number for
+    "多少", a date for "什么时候") gets ANSWER_KIND_BONUS: the reader sees the figure,
+    not only the sentence that repeats the question's words.
+    """
+    return snippet_pair(text, units, wants)[0]
+
+
+def snippet_pair(text: str, units: list[Unit], wants: re.Pattern[str] | None = None) -> tuple[str, str]:
+    """(the snippet shown, the shorter form duplicates are compared by).
+
+    Duplicates are compared on the answer sentence with a very short one extended
+    (FOLD_SHORT), whatever length is shown, so showing more does not change folding.
+    """
+    sentences = [s.strip() for s in split_sentences(text) if s.strip()]
     if len(sentences) <= 1:
-        return text.strip()
+        return text.strip(), text.strip()
     scores = [coverage(units, _normalized(s)) for s in sentences]
+    if wants is not None:
+        scores = [score + (ANSWER_KIND_BONUS if wants.search(s) else 0.0) for score, s in zip(scores, sentences)]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     if scores[best] <= 0:
         best = 0
-    picked = sentences[best].strip()
-    if len(picked) < 40 and best + 1 < len(sentences):
-        picked += sentences[best + 1].strip()
-    return picked
+
+    def extended(short: int) -> str:
+        picked = sentences[best]
+        return picked + sentences[best + 1] if len(picked) < short and best + 1 < len(sentences) else picked
+
+    return extended(SNIPPET_SHORT), extended(FOLD_SHORT)
 
 
 def longest_common(needle: str, text: str) -> int:
@@ -399,13 +438,14 @@ class Searcher:
     def _results(self, candidates: list[Candidate], analysis: Analysis, floor: float, limit: int) -> list[Result]:
         """The first `limit` distinct passages, each with the duplicates folded into it."""
         units = analysis.units
+        wants = answer_kind(analysis.query.text)
         kept: list[tuple[Candidate, str, frozenset[str], frozenset[str], list[PassageRow]]] = []
         for c in candidates[:max(DUPLICATE_WINDOW, 3 * limit)]:
             if c.cover < floor:
                 continue
-            snippet = best_sentences(c.row.text, units)
+            snippet, fold_key = snippet_pair(c.row.text, units, wants)
             shingles = _shingles(c.row.text)
-            snippet_shingles = _shingles(snippet) if len(snippet) >= SNIPPET_MIN_CHARS else frozenset()
+            snippet_shingles = _shingles(fold_key) if len(fold_key) >= SNIPPET_MIN_CHARS else frozenset()
             twin = next((entry for entry in kept
                          if _contained(shingles, entry[2]) >= NEAR_DUPLICATE
                          or _contained(snippet_shingles, entry[3]) >= SAME_SNIPPET), None)
