@@ -70,7 +70,7 @@ def _squash(text: str) -> str:
 
 def test_passages_hold_all_cleaned_text(seed) -> None:
     headings = {h for p in seed.passages for h in p.section}
-    body = [line for line in seed.text.split("\n") if line not in headings]
+    body = [line for line in seed.text.split("\n") if line not in headings and not line.startswith("来源:")]
     assert _squash("".join(p.text for p in seed.passages)) == _squash("".join(body))
 
 
@@ -143,3 +143,12 @@ def test_source_and_byline_lines_are_not_headings() -> None:
 
 def test_ascii_quotes_around_non_chinese_kept() -> None:
     assert normalize_line('代码 <a href="x">链接</a> 中') == '代码<a href="x">链接</a>中'
+
+
+def test_source_line_is_kept_in_the_text_but_is_no_passage(seed) -> None:
+    assert all(not p.text.startswith("来源") for p in seed.passages)
+    article = build_article("江阴出台人才安居新政\n来源:江阴日报\n江阴将为引进的博士提供人才公寓。\n来源:江阴发布")
+    assert [p.text for p in article.passages] == ["江阴将为引进的博士提供人才公寓。"]
+    assert "来源:江阴发布" in article.text and article.origin == "江阴日报"
+    with pytest.raises(EmptyArticleError):
+        build_article("江阴出台人才安居新政\n来源:江阴日报")

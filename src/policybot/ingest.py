@@ -287,7 +287,14 @@ def build_article(raw: str, meta: ArticleMeta | None = None) -> Article:
             "the article has no text left after removing page boilerplate",
             "paste or add the article's body text, not just its title or page furniture",
         )
-    pieces = _structure(lines)
+    # A "来源:无锡日报" line stays in the article's text but is no passage: it answers nothing.
+    body = [line for line in lines if not _SOURCE_LINE.match(line)]
+    if not body:
+        raise EmptyArticleError(
+            "the article has only a source line left after removing page boilerplate",
+            "paste or add the article's body text, not just its title or page furniture",
+        )
+    pieces = _structure(body)
     passages = tuple(Passage(ordinal=i, section=section, text=text) for i, (section, text) in enumerate(pieces, 1))
     return Article(
         title=normalize_line(title) or normalize_line(lines[0])[:40],
