@@ -46,6 +46,7 @@ from conftest import ROOT, SEED, make_corpus
 from fakebotapi import FakeBotAPI, parse_html, utf16_len
 from policybot import render, telegram_bot
 from policybot.corpus import AddResult
+from policybot.errors import FetchError, StoreError
 from policybot.search import Answer, Result
 from policybot.store import ArticleRow, PassageRow
 from policybot.telegram_bot import EXPIRED, NOT_ADMIN, SORRY, Throttle, answer_page, question_key
@@ -610,6 +611,7 @@ def test_every_telegram_renderer_gives_valid_html_within_limits_for_any_text_and
                for i, row in enumerate(rows, 1)]
     messages = [render.telegram_answer(Answer(question, results)), render.telegram_answer(Answer(question, [])),
                 render.telegram_question(question), render.telegram_added(added),
+                render.telegram_not_added(FetchError(question, question)), render.telegram_not_added(StoreError(question)),
                 render.telegram_sources(articles, min(page, max(0, (len(articles) - 1) // 8)), 8),
                 render.telegram_welcome(counts[0], newest, examples, admin, counts[1] % 100),
                 render.telegram_stats({"articles": counts[0], "passages": counts[1], "characters": counts[2],

@@ -284,7 +284,8 @@ def test_oversized_and_unsupported_uploads_are_refused(api: FakeBotAPI, bot: Run
     assert ".txt .md .html .jsonl" in api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]
     since = len(api.calls)
     api.send_document(ADMIN, "picture.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
-    assert "not text" in api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]
+    text = api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]
+    assert "文件不是可读的文本" in text and "not text" in text  # advice in Chinese, then the detail
     assert len([r for r in api.calls if r["method"] == "getFile"]) == 1  # only picture.txt was fetched
     assert n_articles(seed_home) == 1
 
@@ -318,7 +319,7 @@ def test_admin_adds_a_web_page_by_url(api: FakeBotAPI, bot: RunningBot) -> None:
         added = reply(api, ADMIN, f"/add {url}")
         assert "✅ 已添加" in added["text"] and "支付便利性" in added["text"] and "2024-03-07" in added["text"]
         missing = reply(api, ADMIN, f"/add {url[:-5]}-gone.html")
-        assert missing["text"].startswith("⚠️ 没有添加") and "404" in missing["text"]
+        assert missing["text"].startswith("⚠️ 没有添加:无法获取这个网址") and "404" in missing["text"]
     finally:
         server.shutdown()
         server.server_close()

@@ -1,7 +1,8 @@
 """Domain errors. Each carries a hint that tells the user what to do next.
 
 The CLI prints ``str(error)`` as one line and exits non-zero; the Telegram bot
-replies with the same line. Nothing here imports a CLI or bot framework.
+replies with advice in Chinese chosen by the error's class, then the same line as
+the detail (`render.telegram_not_added`). Nothing here imports a CLI or bot framework.
 """
 
 from __future__ import annotations

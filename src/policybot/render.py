@@ -12,6 +12,8 @@ import re
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
+from .errors import (DuplicateError, EmptyArticleError, EncodingError, FetchError, InputError, PolicybotError,
+                     StoreError)
 from .search import Answer, Result
 from .store import ArticleRow, PassageRow
 
@@ -281,6 +283,24 @@ def telegram_stats(stats: dict[str, object]) -> str:
             ("字数", f"{stats['characters']:,}"), ("日期", span), ("词项", f"{stats['terms']:,}"),
             ("索引段", str(stats["index_segments"])), ("存储", f"{mb:.1f} MB")]
     return tg_fit("📊 <b>语料统计</b>\n" + "\n".join(f"{k}:{tg_escape(str(v))}" for k, v in rows))
+
+
+#: What a Telegram admin is told, in Chinese, when an add fails; most specific class first.
+#: The English detail (message and hint, the CLI's line) follows it.
+_NOT_ADDED_ADVICE: tuple[tuple[type[PolicybotError], str], ...] = (
+    (EncodingError, "文件不是可读的文本(支持 UTF-8、UTF-16、GBK/GB18030 编码)。"),
+    (EmptyArticleError, "清理网页杂项后没有剩下正文。请发送文章正文,而不只是标题或页面元素。"),
+    (FetchError, "无法获取这个网址。请检查链接,或直接粘贴文章正文。"),
+    (DuplicateError, "已有同一编号但内容不同的文章。请换一个编号,或先删除旧文章。"),
+    (StoreError, "文章库暂时无法写入。请稍后再试;若一直如此,请联系维护者。"),
+    (InputError, "这份内容无法使用。"),
+)
+
+
+def telegram_not_added(error: PolicybotError) -> str:
+    """Why /add stored nothing: advice in Chinese, then the detail."""
+    advice = next((text for kind, text in _NOT_ADDED_ADVICE if isinstance(error, kind)), "出了点问题。")
+    return tg_fit(f"⚠️ 没有添加:{advice}\n<i>详情:{tg_escape(str(error))}</i>")
 
 
 def telegram_added(results: Sequence[AddResult], shown: int = 15) -> str:

@@ -598,7 +598,7 @@ async def _add(update: Update, context: Context, load: Callable[[], list[Article
         results = await asyncio.to_thread(work)
     except PolicybotError as exc:
         log.info("not added (%s): %s", origin, exc)
-        await message.reply_text(render.tg_fit(f"⚠️ 没有添加:{render.tg_escape(str(exc))}"))
+        await message.reply_text(render.telegram_not_added(exc))
         return
     added = [r.article_id for r in results if r.status == "added"]
     log.info("added %d article(s) from %s", len(added), origin)
