@@ -336,7 +336,7 @@ def reference(db: Path, cache_dir: Path, probe_file: Path, out_file: Path, sampl
     t0 = time.perf_counter()
     bm25 = BM25Okapi(corpus())
     build_s = time.perf_counter() - t0
-    del memo
+    memo.clear()
     order = np.asarray(rowids)
     queries = json.loads(probe_file.read_text(encoding="utf-8"))["queries"]
     chosen = list(range(len(queries)))

@@ -7,10 +7,9 @@ import random
 from collections import Counter
 
 import numpy as np
-import pytest
 from rank_bm25 import BM25Okapi
 
-from policybot.ingest import ArticleMeta, build_article
+from policybot.ingest import build_article
 from policybot.segment import retrievable_text
 
 from conftest import make_corpus

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from policybot import index as idx
 
 from conftest import make_corpus
 from reliability_helpers import (article_token, check_store, cli_env, expected_passages, make_articles,

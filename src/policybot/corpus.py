@@ -7,8 +7,6 @@ snapshot, which it reloads when another process or thread commits a change.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from typing import Callable, Iterable, Sequence
 from . import bulk
 from . import index as idx
 from .config import Settings
-from .errors import DuplicateError, InputError, NotFoundError, PolicybotError
+from .errors import InputError, NotFoundError, PolicybotError
 from .ingest import Article, ArticleMeta
 from .search import Answer, Searcher
 from .segment import Segmenter, get_segmenter, retrievable_text
@@ -319,8 +317,6 @@ class Corpus:
         rows = store.conn.execute(
             "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id"
         ).fetchall()
-        import json
-
         terms = []
         for i, (rowid, title, section, text) in enumerate(rows, 1):
             terms.append(self.segmenter.terms(retrievable_text(title, decode_section(section), text)))

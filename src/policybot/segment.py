@@ -15,7 +15,6 @@ import logging
 import re
 import threading
 import unicodedata
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
