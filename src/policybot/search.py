@@ -244,21 +244,15 @@ def answer_kind(question: str) -> re.Pattern[str] | None:
     return None
 
 
-def best_sentences(text: str, units: list[Unit], wants: re.Pattern[str] | None = None) -> str:
-    """The sentence holding most question weight (and the next one when it is short).
+def snippet_pair(text: str, units: list[Unit], wants: re.Pattern[str] | None = None) -> tuple[str, str]:
+    """The answer sentence: (the snippet shown, the shorter form duplicates are compared by).
 
+    The sentence holding most question weight, with the next one when it is short.
     A sentence that holds the kind of answer asked for (`answer_kind`: a number for
     "多少", a date for "什么时候") gets ANSWER_KIND_BONUS: the reader sees the figure,
-    not only the sentence that repeats the question's words.
-    """
-    return snippet_pair(text, units, wants)[0]
-
-
-def snippet_pair(text: str, units: list[Unit], wants: re.Pattern[str] | None = None) -> tuple[str, str]:
-    """(the snippet shown, the shorter form duplicates are compared by).
-
-    Duplicates are compared on the answer sentence with a very short one extended
-    (FOLD_SHORT), whatever length is shown, so showing more does not change folding.
+    not only the sentence that repeats the question's words. Duplicates are compared
+    on the sentence extended only below FOLD_SHORT characters, so showing more does
+    not change folding.
     """
     sentences = [s.strip() for s in split_sentences(text) if s.strip()]
     if len(sentences) <= 1:
