@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from math import log
 from pathlib import Path
 
@@ -186,6 +187,13 @@ class FastTokenizer(jieba.Tokenizer):
         x = 0
         buf = ""
         n = len(sentence)
+
+        def single_chars(buf: str) -> Iterable[str]:
+            # A run of single characters: an unknown word goes to the HMM, as in jieba.
+            if len(buf) == 1:
+                return (buf,)
+            return finalseg.cut(buf) if not get(buf) else buf
+
         while x < n:
             y = ends[x] + 1
             word = sentence[x:y]
@@ -193,22 +201,12 @@ class FastTokenizer(jieba.Tokenizer):
                 buf += word
             else:
                 if buf:
-                    if len(buf) == 1:
-                        yield buf
-                    elif not get(buf):
-                        yield from finalseg.cut(buf)
-                    else:
-                        yield from buf
+                    yield from single_chars(buf)
                     buf = ""
                 yield word
             x = y
         if buf:
-            if len(buf) == 1:
-                yield buf
-            elif not get(buf):
-                yield from finalseg.cut(buf)
-            else:
-                yield from buf
+            yield from single_chars(buf)
 
 
 def new_tokenizer(cache_dir: Path | None) -> FastTokenizer:

@@ -282,16 +282,11 @@ def build_article(raw: str, meta: ArticleMeta | None = None) -> Article:
         title = lines.pop(0)
     elif title and lines and lines[0] == normalize_line(title):
         lines.pop(0)
-    if not lines:
-        raise EmptyArticleError(
-            "the article has no text left after removing page boilerplate",
-            "paste or add the article's body text, not just its title or page furniture",
-        )
     # A "来源:无锡日报" line stays in the article's text but is no passage: it answers nothing.
     body = [line for line in lines if not _SOURCE_LINE.match(line)]
     if not body:
         raise EmptyArticleError(
-            "the article has only a source line left after removing page boilerplate",
+            "the article has no text left after removing page boilerplate",
             "paste or add the article's body text, not just its title or page furniture",
         )
     pieces = _structure(body)
