@@ -196,3 +196,24 @@ def test_answer_kind() -> None:
     assert search.answer_kind("申报期限延长到什么时候?").search("延长至2月24日")
     assert search.answer_kind("新增多少个项目?").search("新增3个")
     assert search.answer_kind("宜兴发展哪些新赛道?") is None
+
+
+def test_the_article_naming_the_place_asked_about_is_cited(empty_corpus, monkeypatch) -> None:
+    rule = "对运输疫情防控重点物资取得的收入，免征增值税。"
+    # Two cities publish the same measures; each names its city only in the opening paragraph.
+    empty_corpus.add_articles([
+        build_article(f"{city}人民政府近日印发通知，出台支持企业复工复产的若干措施。\n\n一、{rule}\n\n"
+                      "二、对受疫情影响较大的困难行业企业，延长亏损结转年限。",
+                      ArticleMeta(title="支持企业复工复产的若干措施"))
+        for city in ("大连市", "铁岭市")])
+    question = "铁岭市对运输重点物资的收入有什么税收优惠?"
+
+    def cited_city() -> str:
+        top = empty_corpus.ask(question).results[0]
+        assert rule in top.passage.text and top.duplicates == 1  # the other city's copy is folded in
+        return (empty_corpus.store.article_text(top.passage.article_id) or "")[:3]
+
+    assert cited_city() == "铁岭市"
+    # The two passages are identical: without the article signal the first one added is cited.
+    monkeypatch.setattr(search, "W_ARTICLE", 0.0)
+    assert cited_city() == "大连市"

@@ -54,6 +54,7 @@ class Corpus:
     def __init__(self, settings: Settings, segmenter: Segmenter | None = None) -> None:
         self.settings = settings
         self._segmenter = segmenter
+        self._searcher: Searcher | None = None
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._snapshot_lock = threading.Lock()
@@ -67,6 +68,13 @@ class Corpus:
         if self._segmenter is None:
             self._segmenter = get_segmenter(self.settings.state_dir / "cache")
         return self._segmenter
+
+    @property
+    def searcher(self) -> Searcher:
+        """One searcher for the corpus (it caches article texts across questions)."""
+        if self._searcher is None:
+            self._searcher = Searcher(self.segmenter)
+        return self._searcher
 
     @property
     def store(self) -> Store:
@@ -96,8 +104,7 @@ class Corpus:
 
     def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
         """Cited passages answering a question."""
-        searcher = Searcher(self.segmenter)
-        return searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset)
+        return self.searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset)
 
     # ---- adding ------------------------------------------------------------
 

@@ -16,8 +16,13 @@
              + W_BIGRAMS · share of the question's character bigrams found
              + W_NAMED   · share of the passage's title (or a short heading) the
                            question repeats verbatim (`named_share`)
+             + W_ARTICLE · coverage of the passage's whole article − coverage of the
+                           passage, if positive (the best `ARTICLE_WINDOW` only)
 
-   and candidates are sorted by it (ties: BM25, then passage id). `coverage` is
+   and candidates are sorted by it (ties: BM25, then passage id). The article
+   term lifts a passage whose article names what the question asks about
+   elsewhere (a city named in the opening paragraph, the measure in the fourth);
+   of two copies of a republished rule it cites the one from that city's article. `coverage` is
    the share of the question's word weight found in the passage's retrievable
    text (title, headings, text). A word's weight is a positive idf,
    log(1 + (N − df + ½)/(df + ½)), with df taken from the index (a longer word
@@ -55,6 +60,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -79,6 +85,13 @@ W_PHRASE = 0.5
 W_BIGRAMS = 0.25
 #: A question that names an article's subject ("黄蝉的别称", title 黄蝉) wants that article.
 W_NAMED = 0.3
+#: The question weight a passage lacks but its article holds (a place named only in the
+#: article's opening paragraph, the answer in its fourth): the reader of the article knows it.
+W_ARTICLE = 0.3
+#: Candidates (best first) whose articles W_ARTICLE reads.
+ARTICLE_WINDOW = 40
+#: Normalized article texts kept across questions for W_ARTICLE.
+ARTICLE_CACHE = 2048
 #: Shortest piece of a title or heading the question must repeat for W_NAMED to count.
 NAMED_MIN = 2
 #: Headings looked at by W_NAMED (the title is always looked at): short ones name a place or a topic.
@@ -213,6 +226,10 @@ def is_name(word: str, names: frozenset[str] = frozenset()) -> bool:
 _normalized = lru_cache(maxsize=8192)(normalize_for_terms)
 
 
+def _normalized_article(title: str, text: str) -> str:
+    return normalize_for_terms(title + "\n" + text)
+
+
 def _bigrams(word: str) -> list[str]:
     return [word[i:i + 2] for i in range(len(word) - 1)]
 
@@ -331,6 +348,7 @@ class Candidate:
     phrase: float
     bigrams: float
     named: float = 0.0
+    article: float = 0.0  # question weight the article holds beyond this passage (W_ARTICLE)
     fused: float = 0.0
 
 
@@ -351,6 +369,8 @@ class Searcher:
         """`min_coverage=0` turns the "no answer" rule off (evaluations measure its cost so)."""
         self.segmenter = segmenter
         self.min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
+        self._articles: dict[tuple[str, str], str] = {}  # (article id, content hash) -> normalized text
+        self._articles_lock = threading.Lock()
 
     def ask(self, store: Store, snapshot: Snapshot, question: str, k: int = 3, offset: int = 0) -> Answer:
         """The top k (after `offset`) relevant passages for a question."""
@@ -410,7 +430,35 @@ class Searcher:
             c.fused = (W_BM25 * bm25 + W_COVER * c.cover + W_PHRASE * c.phrase + W_BIGRAMS * c.bigrams
                        + W_NAMED * c.named)
         candidates.sort(key=lambda c: (-c.fused, -c.bm25, c.row.id))
+        if W_ARTICLE:
+            # Only the leading candidates: reading whole articles is the costly part.
+            self._add_article_signal(store, analysis.units, candidates[:ARTICLE_WINDOW])
+            candidates.sort(key=lambda c: (-c.fused, -c.bm25, c.row.id))
         return analysis, candidates
+
+    def _add_article_signal(self, store: Store, units: list[Unit], candidates: list[Candidate]) -> None:
+        """Set each candidate's `article`: its article's coverage of the question minus its own."""
+        rows = {c.row.article_id: c.row for c in candidates if c.cover < 1.0}
+        covered = {article_id: coverage(units, text)
+                   for article_id, text in self._article_texts(store, rows).items()}
+        for c in candidates:
+            c.article = max(0.0, covered.get(c.row.article_id, c.cover) - c.cover)
+            c.fused += W_ARTICLE * c.article
+
+    def _article_texts(self, store: Store, rows: dict[str, PassageRow]) -> dict[str, str]:
+        """Normalized title and text of each article, cached by content hash."""
+        texts: dict[str, str] = {}
+        for article_id, content_hash in store.article_hashes(list(rows)).items():
+            key = (article_id, content_hash)
+            text = self._articles.get(key)
+            if text is None:
+                text = _normalized_article(rows[article_id].title, store.article_text(article_id) or "")
+                with self._articles_lock:
+                    if len(self._articles) >= ARTICLE_CACHE:
+                        self._articles.pop(next(iter(self._articles)), None)
+                    self._articles[key] = text
+            texts[article_id] = text
+        return texts
 
     @staticmethod
     def _features(row: PassageRow, bm25: float, analysis: Analysis) -> Candidate:

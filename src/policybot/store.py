@@ -221,6 +221,17 @@ class Store:
         row = self.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
         return str(row[0]) if row else None
 
+    def article_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Article id -> content hash, for the ids that exist."""
+        found: dict[str, str] = {}
+        ids = list(dict.fromkeys(article_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.conn.execute(
+                f"SELECT id, content_hash FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((str(i), str(h)) for i, h in rows)
+        return found
+
     def article_by_hash(self, content_hash: str) -> ArticleRow | None:
         row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM articles a WHERE a.content_hash = ?",
                                 (content_hash,)).fetchone()
