@@ -217,3 +217,14 @@ def test_the_article_naming_the_place_asked_about_is_cited(empty_corpus, monkeyp
     # The two passages are identical: without the article signal the first one added is cited.
     monkeypatch.setattr(search, "W_ARTICLE", 0.0)
     assert cited_city() == "大连市"
+
+
+def test_article_cache_keeps_within_its_character_budget(empty_corpus, monkeypatch) -> None:
+    monkeypatch.setattr(search, "ARTICLE_CACHE_CHARS", 200)
+    searcher = empty_corpus.searcher
+    for n in range(6):
+        searcher._remember_article((f"a{n}", "h"), "字" * 60)
+    assert searcher._articles_chars == sum(map(len, searcher._articles.values())) <= 200
+    assert list(searcher._articles) == [("a3", "h"), ("a4", "h"), ("a5", "h")]  # the oldest went first
+    searcher._remember_article(("huge", "h"), "字" * 201)  # larger than the budget: not kept
+    assert ("huge", "h") not in searcher._articles

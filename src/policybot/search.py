@@ -90,8 +90,8 @@ W_NAMED = 0.3
 W_ARTICLE = 0.3
 #: Candidates (best first) whose articles W_ARTICLE reads.
 ARTICLE_WINDOW = 40
-#: Normalized article texts kept across questions for W_ARTICLE.
-ARTICLE_CACHE = 2048
+#: Characters of normalized article text kept across questions for W_ARTICLE (oldest dropped first).
+ARTICLE_CACHE_CHARS = 8_000_000
 #: Shortest piece of a title or heading the question must repeat for W_NAMED to count.
 NAMED_MIN = 2
 #: Headings looked at by W_NAMED (the title is always looked at): short ones name a place or a topic.
@@ -370,6 +370,7 @@ class Searcher:
         self.segmenter = segmenter
         self.min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
         self._articles: dict[tuple[str, str], str] = {}  # (article id, content hash) -> normalized text
+        self._articles_chars = 0
         self._articles_lock = threading.Lock()
 
     def ask(self, store: Store, snapshot: Snapshot, question: str, k: int = 3, offset: int = 0) -> Answer:
@@ -453,12 +454,18 @@ class Searcher:
             text = self._articles.get(key)
             if text is None:
                 text = _normalized_article(rows[article_id].title, store.article_text(article_id) or "")
-                with self._articles_lock:
-                    if len(self._articles) >= ARTICLE_CACHE:
-                        self._articles.pop(next(iter(self._articles)), None)
-                    self._articles[key] = text
+                self._remember_article(key, text)
             texts[article_id] = text
         return texts
+
+    def _remember_article(self, key: tuple[str, str], text: str) -> None:
+        with self._articles_lock:
+            if key in self._articles or len(text) > ARTICLE_CACHE_CHARS:
+                return
+            while self._articles and self._articles_chars + len(text) > ARTICLE_CACHE_CHARS:
+                self._articles_chars -= len(self._articles.pop(next(iter(self._articles))))
+            self._articles[key] = text
+            self._articles_chars += len(text)
 
     @staticmethod
     def _features(row: PassageRow, bm25: float, analysis: Analysis) -> Candidate:
