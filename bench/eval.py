@@ -311,6 +311,24 @@ class SnippetCount:
         return self.in_snippet / self.answerable if self.answerable else 0.0
 
 
+@dataclass
+class AnswerElsewhere:
+    """Of the questions whose first passage is not a gold one (nor has one folded in): how many
+    first passages still hold a gold answer of `ELSEWHERE_MIN` characters or more (another
+    article reporting the same thing, which R@1 does not credit)."""
+
+    misses: int = 0
+    holding: int = 0
+
+    def add(self, answers: Sequence[str], passage_text: str) -> None:
+        self.misses += 1
+        text = norm(passage_text)
+        self.holding += any(len(norm(a)) >= ELSEWHERE_MIN and norm(a) in text for a in answers)
+
+
+#: Shortest gold answer AnswerElsewhere looks for (a two-digit "21" is in many passages).
+ELSEWHERE_MIN = 3
+
 #: Characters of a long answer the snippet must hold in a row.
 SNIPPET_RUN = 10
 
@@ -326,7 +344,8 @@ def _shows(answer: str, snippet: str) -> bool:
 
 
 def policybot_ranks(corpus: Corpus, rset: RetrievalSet, rule: bool = True, misses: list | None = None,
-                    snippets: SnippetCount | None = None) -> tuple[list[int | None], list[int | None], int]:
+                    snippets: SnippetCount | None = None,
+                    elsewhere: AnswerElsewhere | None = None) -> tuple[list[int | None], list[int | None], int]:
     """Ranks of the first gold result (a folded duplicate counts), the same counting only
     the shown passages, and how many questions got no passage at all."""
     mapper = GoldMapper(rset)
@@ -344,6 +363,8 @@ def policybot_ranks(corpus: Corpus, rset: RetrievalSet, rule: bool = True, misse
                           for hit, r in zip(own, results)])
         ranks.append(rank)
         shown.append(first_hit(own))
+        if elsewhere is not None and results and rank != 1:
+            elsewhere.add(q.answers, results[0].passage.text)
         if misses is not None and rank != 1:
             misses.append((q, rank, results[:3]))
     return ranks, shown, empty
@@ -497,7 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             misses: list = []
             started = time.monotonic()
             snippets = SnippetCount()
-            ranks, shown, empty = policybot_ranks(corpus, rset, misses=misses, snippets=snippets)
+            elsewhere = AnswerElsewhere()
+            ranks, shown, empty = policybot_ranks(corpus, rset, misses=misses, snippets=snippets, elsewhere=elsewhere)
             per_q = (time.monotonic() - started) / max(1, len(rset.queries)) * 1000
             entry["policybot"] = metrics(ranks)
             entry["policybot_shown_only"] = metrics(shown)
@@ -510,6 +532,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             entry["answer_in_snippet"] = snippets.share
             print(f"{rset.name:<24} {'  answer in snippet':<22} {snippets.share:.3f}  "
                   f"(of {snippets.answerable} first passages that are gold and hold a gold answer)")
+            entry["answer_elsewhere"] = {"misses": elsewhere.misses, "holding_answer": elsewhere.holding}
+            print(f"{rset.name:<24} {'  answer elsewhere':<22} {elsewhere.holding} of {elsewhere.misses} "
+                  f"first passages that are not gold hold a gold answer (≥{ELSEWHERE_MIN} characters)")
             if args.no_rule:
                 entry["policybot_no_rule"] = metrics(policybot_ranks(corpus, rset, rule=False)[0])
                 print(fmt_row(rset.name, "policybot (no rule)", entry["policybot_no_rule"]))

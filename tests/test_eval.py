@@ -77,6 +77,7 @@ def test_whole_run_prints_both_systems(ev, tmp_path: Path, capsys) -> None:
     assert report["policybot"]["R@1"] == 1.0 and report["policybot_no_rule"]["R@5"] == 1.0
     assert set(report["baseline"]) == {"R@1", "R@5", "R@20", "MRR@10"}
     assert report["answer_in_snippet"] == 1.0  # every tiny passage's answer is its answering sentence
+    assert report["answer_elsewhere"] == {"misses": 0, "holding_answer": 0}  # every first passage is gold
 
 
 def test_snippet_count(ev) -> None:
@@ -91,3 +92,11 @@ def test_snippet_count(ev) -> None:
     count.add([passage], passage, "三月份中小企业房租减半。")
     count.add([passage], passage, "三月份。")
     assert (count.answerable, count.in_snippet) == (4, 2)
+
+
+def test_answer_elsewhere(ev) -> None:
+    count = ev.AnswerElsewhere()
+    count.add(["古特雷斯"], "联合国秘书长古特雷斯发表声明。")  # another article naming the answer
+    count.add(["马克龙"], "法国总统发表讲话。")
+    count.add(["21"], "21日发生爆炸。")  # answers shorter than three characters are too common to count
+    assert (count.misses, count.holding) == (3, 1)
