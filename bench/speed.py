@@ -232,6 +232,19 @@ def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) ->
         corpus.ask(question)
         ask_ms.append((time.perf_counter() - t0) * 1e3)
     out["ask_ms"] = ask_ms
+    # The same questions again, with the article signal off and then on (its article cache now
+    # warm): what the signal costs a running bot, measured in this process.
+    import policybot.search as search_module
+    weight = search_module.W_ARTICLE
+    for key, w in (("ask_no_article_ms", 0.0), ("ask_again_ms", weight)):
+        search_module.W_ARTICLE = w
+        times = []
+        for question in questions[:100]:
+            t0 = time.perf_counter()
+            corpus.ask(question)
+            times.append((time.perf_counter() - t0) * 1e3)
+        out[key] = times
+    search_module.W_ARTICLE = weight
     out["rss_mb"], out["rss_peak_mb"] = rss_mb()
     out_file.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 
@@ -441,6 +454,9 @@ def table(results: dict, ask: dict | None) -> str:
     rows.append(("Corpus.ask p50 / p95, whole answer (ms)",
                  [f"{percentile(results[s]['ask_ms'], 50):.1f} / {percentile(results[s]['ask_ms'], 95):.1f}"
                   for s in sizes], ""))
+    rows.append(("  again, article signal off / on (p50 ms)",
+                 [f"{percentile(results[s]['ask_no_article_ms'], 50):.1f} / "
+                  f"{percentile(results[s]['ask_again_ms'], 50):.1f}" for s in sizes], ""))
     row("rank_bm25 get_scores p50 (ms)", lambda r: percentile(r["cmp"]["bm25_ms"], 50), ",.1f")
     row("  queries timed with rank_bm25", get("cmp", "queries_compared"), ",.0f")
     row("speed-up vs rank_bm25 (p50 / p50)", get("speedup"), ",.0f", "135k ≥ 300")
@@ -551,7 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         result["search_ms"] = [q["search_ms"] for q in queries]
         result["search2_ms"] = [q["search2_ms"] for q in queries]
         result["search10_ms"] = [q["search10_ms"] for q in queries]
-        result["ask_ms"] = result["probe"]["ask_ms"]
+        for key in ("ask_ms", "ask_no_article_ms", "ask_again_ms"):
+            result[key] = result["probe"][key]
         log(f"{size}: search p50 {percentile(result['search_ms'], 50):.2f} ms, "
             f"p95 {percentile(result['search_ms'], 95):.2f} ms; rank_bm25 on the same tokens")
         sample = args.bm25_sample_1m if size == "1M" else args.bm25_sample
