@@ -323,7 +323,7 @@ class AnswerElsewhere:
     def add(self, answers: Sequence[str], passage_text: str) -> None:
         self.misses += 1
         text = norm(passage_text)
-        self.holding += any(len(norm(a)) >= ELSEWHERE_MIN and norm(a) in text for a in answers)
+        self.holding += any(len(a) >= ELSEWHERE_MIN and a in text for a in map(norm, answers))
 
 
 #: Shortest gold answer AnswerElsewhere looks for (a two-digit "21" is in many passages).

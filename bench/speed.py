@@ -225,26 +225,25 @@ def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) ->
         ids = idx.term_ids_for(store.conn, entry["terms"])
         snapshot.top([ids.get(t, -1) for t in entry["terms"]], 10)
         entry["search10_ms"] = (time.perf_counter() - t0) * 1e3
-    # The whole in-process answer (candidate features, snippets) for the first 100 questions.
-    ask_ms = []
-    for question in questions[:100]:
-        t0 = time.perf_counter()
-        corpus.ask(question)
-        ask_ms.append((time.perf_counter() - t0) * 1e3)
-    out["ask_ms"] = ask_ms
-    # The same questions again, with the article signal off and then on (its article cache now
-    # warm): what the signal costs a running bot, measured in this process.
-    import policybot.search as search_module
-    weight = search_module.W_ARTICLE
-    for key, w in (("ask_no_article_ms", 0.0), ("ask_again_ms", weight)):
-        search_module.W_ARTICLE = w
+    def time_asks() -> list[float]:
         times = []
         for question in questions[:100]:
             t0 = time.perf_counter()
             corpus.ask(question)
             times.append((time.perf_counter() - t0) * 1e3)
-        out[key] = times
-    search_module.W_ARTICLE = weight
+        return times
+
+    # The whole in-process answer (candidate features, snippets) for the first 100 questions; then
+    # the same questions with the article signal off, and on again (its article cache now warm):
+    # what the signal costs a running bot, measured in this process.
+    out["ask_ms"] = time_asks()
+    weight = search.W_ARTICLE
+    search.W_ARTICLE = 0.0
+    try:
+        out["ask_no_article_ms"] = time_asks()
+    finally:
+        search.W_ARTICLE = weight
+    out["ask_again_ms"] = time_asks()
     out["rss_mb"], out["rss_peak_mb"] = rss_mb()
     out_file.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 

@@ -22,8 +22,8 @@
    and candidates are sorted by it (ties: BM25, then passage id). The article
    term lifts a passage whose article names what the question asks about
    elsewhere (a city named in the opening paragraph, the measure in the fourth);
-   of two copies of a republished rule it cites the one from that city's article. `coverage` is
-   the share of the question's word weight found in the passage's retrievable
+   of two copies of a republished rule it cites the one from that city's
+   article. `coverage` is the share of the question's word weight found in the passage's retrievable
    text (title, headings, text). A word's weight is a positive idf,
    log(1 + (N − df + ½)/(df + ½)), with df taken from the index (a longer word
    jieba may cut differently in passages is bounded by its rarest bigram; a
@@ -224,10 +224,6 @@ def is_name(word: str, names: frozenset[str] = frozenset()) -> bool:
 
 #: Normalized passage texts, kept across questions (popular passages come back often).
 _normalized = lru_cache(maxsize=8192)(normalize_for_terms)
-
-
-def _normalized_article(title: str, text: str) -> str:
-    return normalize_for_terms(title + "\n" + text)
 
 
 def _bigrams(word: str) -> list[str]:
@@ -453,7 +449,7 @@ class Searcher:
             key = (article_id, content_hash)
             text = self._articles.get(key)
             if text is None:
-                text = _normalized_article(rows[article_id].title, store.article_text(article_id) or "")
+                text = normalize_for_terms(rows[article_id].title + "\n" + (store.article_text(article_id) or ""))
                 self._remember_article(key, text)
             texts[article_id] = text
         return texts

@@ -223,14 +223,8 @@ class Store:
 
     def article_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
         """Article id -> content hash, for the ids that exist."""
-        found: dict[str, str] = {}
-        ids = list(dict.fromkeys(article_ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = self.conn.execute(
-                f"SELECT id, content_hash FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            found.update((str(i), str(h)) for i, h in rows)
-        return found
+        rows = self._select_in("SELECT id, content_hash FROM articles WHERE id", list(dict.fromkeys(article_ids)))
+        return {str(article_id): str(content_hash) for article_id, content_hash in rows}
 
     def article_by_hash(self, content_hash: str) -> ArticleRow | None:
         row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM articles a WHERE a.content_hash = ?",
@@ -250,13 +244,13 @@ class Store:
         return dict(self.conn.execute("SELECT path, signature FROM ignored_files").fetchall())
 
     def passages(self, rowids: Sequence[int]) -> dict[int, PassageRow]:
-        found: dict[int, PassageRow] = {}
-        ids = list(rowids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = self.conn.execute(f"{_PASSAGE_SELECT} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk)
-            found.update((int(r[0]), _passage(r)) for r in rows)
-        return found
+        return {int(r[0]): _passage(r) for r in self._select_in(f"{_PASSAGE_SELECT} WHERE p.id", list(rowids))}
+
+    def _select_in(self, select_where: str, values: list[object]) -> Iterator[Sequence[object]]:
+        """Rows of `select_where IN (values)`, asked in chunks that stay under SQLite's variable limit."""
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            yield from self.conn.execute(f"{select_where} IN ({','.join('?' * len(chunk))})", chunk)
 
     def article_passages(self, article_id: str) -> list[PassageRow]:
         rows = self.conn.execute(f"{_PASSAGE_SELECT} WHERE p.article_id = ? ORDER BY p.ordinal", (article_id,))
