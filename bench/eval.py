@@ -38,7 +38,7 @@ Reports hit@1 and hit@3 of both systems (questions marked `needs_section` must
 be first) and the share of off-topic questions that get no passage.
 
 `--homes DIR` keeps the built homes and reuses them while ingestion and
-segmentation are unchanged; `--set NAME=VALUE` overrides a `policybot.search`
+segmentation are unchanged; `--set NAME=VALUE` overrides a `policybot.search.ranking`
 constant for one run (ablations, e.g. `--set W_COVER=0`).
 """
 
@@ -66,9 +66,9 @@ if str(ROOT / "src") not in sys.path:  # runnable from a checkout without instal
 
 from policybot.config import Settings  # noqa: E402
 from policybot.corpus import Corpus  # noqa: E402
-from policybot.ingest import ArticleMeta, build_article  # noqa: E402
-from policybot.search import Searcher  # noqa: E402
-from policybot.sources import articles_from_jsonl  # noqa: E402
+from policybot.ingest.article import ArticleMeta, build_article  # noqa: E402
+from policybot.search.ranking import Searcher  # noqa: E402
+from policybot.ingest.sources import articles_from_jsonl  # noqa: E402
 
 KS = (1, 5, 20)
 MRR_AT = 10
@@ -252,15 +252,16 @@ def temp_corpus(root: Path) -> Corpus:
 
 def index_fingerprint() -> str:
     """Changes whenever what gets stored and indexed could change: every module of the package
-    but search.py (which only reads the index) and every data file."""
+    but those of search/ and bot/ (they only read the index) and every data file."""
     import hashlib
     import policybot
 
     pkg = Path(policybot.__file__).parent
     h = hashlib.sha256()
-    for path in sorted([*pkg.glob("*.py"), *(pkg / "data").glob("*.txt")]):
-        if path.name != "search.py":
-            h.update(path.name.encode() + path.read_bytes())
+    for path in sorted([*pkg.rglob("*.py"), *(pkg / "data").glob("*.txt")]):
+        rel = path.relative_to(pkg)
+        if rel.parts[0] not in ("search", "bot"):
+            h.update(str(rel).encode() + path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -485,14 +486,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--homes", type=Path, help="keep the built homes here and reuse them while ingestion and "
                     "segmentation are unchanged (default: build in a temporary folder)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                    help="override a policybot.search constant for this run, e.g. --set W_NAME=1 (ablations)")
+                    help="override a policybot.search.ranking constant for this run, e.g. --set W_NAME=1 (ablations)")
     args = ap.parse_args(argv)
-    import policybot.search as search_module
+    import policybot.search.ranking as search_module
 
     for item in args.set:
         name, _, value = item.partition("=")
         if not hasattr(search_module, name):
-            ap.error(f"policybot.search has no {name}")
+            ap.error(f"policybot.search.ranking has no {name}")
         current = getattr(search_module, name)
         if isinstance(current, bool):
             setattr(search_module, name, value.strip().lower() in ("1", "true", "yes", "on"))

@@ -114,7 +114,7 @@ def records_for(news: list[dict], passages_of: list[int], size: str) -> tuple[li
 
 
 def build_articles(records: list[dict]) -> list:
-    from policybot.ingest import ArticleMeta, build_article
+    from policybot.ingest.article import ArticleMeta, build_article
 
     return [build_article(r["text"], ArticleMeta(title=r.get("title"), source=r.get("source"), date=r.get("date"),
                                                  url=r.get("url"), article_id=r["id"])) for r in records]
@@ -141,7 +141,7 @@ def store_sizes(db: Path) -> tuple[float, float]:
 
 def build(home: Path, records: list[dict], workers: int) -> dict:
     """Ingest records into a new home; returns timings (build_article and add_articles both counted)."""
-    from policybot import bulk
+    from policybot.segment import bulk
     from policybot.config import Settings
     from policybot.corpus import Corpus
 
@@ -180,8 +180,8 @@ def _cpu_seconds() -> float:
 def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) -> None:
     """Run in a fresh process: cold load, RSS, query latency, top-10s; optionally add/remove one article."""
     started = time.perf_counter()
-    from policybot import index as idx
-    from policybot import search
+    from policybot.index import core as idx
+    from policybot.search import ranking as search
     from policybot.config import Settings
     from policybot.corpus import Corpus
 
@@ -251,8 +251,8 @@ def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) ->
 def _add_remove(corpus) -> dict:
     """Add the shipped seed article to a loaded corpus and remove it again; then remove an article
     of the largest segment (the costly case) and put it back. Times each, and the snapshot reloads."""
-    from policybot.ingest import ArticleMeta
-    from policybot.sources import read_file
+    from policybot.ingest.article import ArticleMeta
+    from policybot.ingest.sources import read_file
 
     seed = next((ROOT / "corpus").glob("*.txt"))
     article = read_file(seed, ArticleMeta(article_id="bench-added"), 10**8)[0]
@@ -300,7 +300,7 @@ _ref_segmenter = None
 
 def _ref_init(cache_dir: str) -> None:
     global _ref_segmenter
-    from policybot.segment import Segmenter
+    from policybot.segment.segmenter import Segmenter
 
     _ref_segmenter = Segmenter(cache_dir=Path(cache_dir))
 
@@ -312,7 +312,7 @@ def _ref_terms(texts: list[str]) -> list[list[str]]:
 
 def _passage_texts(db: Path):
     """(rowid, retrievable text) of every passage, in rowid order (what BM25Okapi gets, in order)."""
-    from policybot.segment import retrievable_text
+    from policybot.segment.segmenter import retrievable_text
 
     conn = sqlite3.connect(db)
     try:
@@ -528,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     log(f"working in {workdir}; {os.cpu_count()} CPUs")
 
-    from policybot.segment import Segmenter
+    from policybot.segment.segmenter import Segmenter
 
     questions = read_questions(args.queries, args.n_queries, seed=5)
     news = read_news(args.news)

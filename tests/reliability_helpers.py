@@ -19,7 +19,7 @@ from typing import Mapping
 
 import numpy as np
 
-from policybot import index as idx
+from policybot.index import core as idx
 
 # Policy-news vocabulary; articles are random sentences of these words.
 WORDS = ("发展 新质生产力 低空经济 产业 科技 创新 改革 开放 人才 合成生物 氢能 储能 项目 园区 企业 绿色 生态 数字 "
@@ -64,8 +64,8 @@ def write_jsonl(path: Path, records: list[dict[str, str]]) -> Path:
 
 def expected_passages(path: Path) -> dict[str, int]:
     """Article id -> number of passages, as `add` will store them."""
-    from policybot.ingest import ArticleMeta
-    from policybot.sources import read_file
+    from policybot.ingest.article import ArticleMeta
+    from policybot.ingest.sources import read_file
 
     return {a.article_id: len(a.passages) for a in read_file(path, ArticleMeta(), 10**9)}
 
@@ -181,7 +181,7 @@ def assert_bm25_parity(db_path: Path, queries: list[str]) -> None:
     """Stored statistics equal a fresh recount from the passages' text, and scores equal rank-bm25's."""
     from rank_bm25 import BM25Okapi
 
-    from policybot.segment import get_segmenter, retrievable_text
+    from policybot.segment.segmenter import get_segmenter, retrievable_text
 
     segmenter = get_segmenter()
     conn = sqlite3.connect(db_path, timeout=30, isolation_level=None)

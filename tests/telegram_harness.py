@@ -22,7 +22,7 @@ import pytest
 from conftest import make_corpus
 from fakebotapi import FakeBotAPI
 from policybot.config import Settings
-from policybot.telegram_bot import ALLOWED_UPDATES, Throttle, build_application
+from policybot.bot.app import ALLOWED_UPDATES, Throttle, build_application
 
 ADMIN = 1001
 USER = 2002

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from policybot import bulk
-from policybot.ingest import ArticleMeta, build_article
-from policybot.segment import Segmenter, get_segmenter, retrievable_text
+from policybot.segment import bulk
+from policybot.ingest.article import ArticleMeta, build_article
+from policybot.segment.segmenter import Segmenter, get_segmenter, retrievable_text
 
 from conftest import SEED, make_corpus
 

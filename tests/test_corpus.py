@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from policybot.errors import EncodingError, InputError, NotFoundError
-from policybot.ingest import ArticleMeta
+from policybot.ingest.article import ArticleMeta
 
 from conftest import SEED, make_corpus
 
@@ -125,7 +125,7 @@ def test_failed_add_changes_nothing(seed_corpus, tmp_path: Path) -> None:
 
 
 def test_error_inside_the_transaction_rolls_back(seed_corpus, monkeypatch) -> None:
-    from policybot import index
+    from policybot.index import core as index
 
     before = seed_corpus.store.counts()
     generation = seed_corpus.store.generation()
@@ -135,7 +135,7 @@ def test_error_inside_the_transaction_rolls_back(seed_corpus, monkeypatch) -> No
 
     monkeypatch.setattr(index, "add_passages", broken)
     with pytest.raises(sqlite3.OperationalError):
-        seed_corpus.add_articles([__import__("policybot.ingest", fromlist=["build_article"]).build_article(ARTICLE)])
+        seed_corpus.add_articles([__import__("policybot.ingest.article", fromlist=["build_article"]).build_article(ARTICLE)])
     assert seed_corpus.store.counts() == before
     assert seed_corpus.store.generation() == generation
 
@@ -143,7 +143,7 @@ def test_error_inside_the_transaction_rolls_back(seed_corpus, monkeypatch) -> No
 def test_stdin_add(empty_corpus) -> None:
     import io
 
-    from policybot.sources import read_stdin
+    from policybot.ingest.sources import read_stdin
 
     [article] = read_stdin(ArticleMeta(title="粘贴的文章", date="2024-06-08"), io.BytesIO(ARTICLE.encode("gb18030")))
     assert article.title == "粘贴的文章" and article.date == "2024-06-08"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policybot import fastjieba
-from policybot.segment import Segmenter, data_path, normalize_for_terms, read_userdict
+from policybot.segment import fastjieba
+from policybot.segment.segmenter import Segmenter, data_path, normalize_for_terms, read_userdict
 
 from conftest import SEED
 

@@ -1,4 +1,4 @@
-"""Tests for policybot.fetch against a local ThreadingHTTPServer (loopback only)."""
+"""Tests for policybot.ingest.fetch against a local ThreadingHTTPServer (loopback only)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 
 from policybot.errors import FetchError, InputError
-from policybot.fetch import USER_AGENT, Fetched, fetch_url
+from policybot.ingest.fetch import USER_AGENT, Fetched, fetch_url
 
 PAGE = "<html><head><title>政策解读</title></head><body><p>鼓励消费品以旧换新。</p></body></html>"
 SCHEME_HINT = "give an http(s):// address, or download the file and add its path"

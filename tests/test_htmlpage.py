@@ -1,4 +1,4 @@
-"""Tests for policybot.htmlpage: metadata and main-text extraction."""
+"""Tests for policybot.ingest.html: metadata and main-text extraction."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from policybot.htmlpage import HtmlArticle, extract_html, sniff_html_charset
+from policybot.ingest.html import HtmlArticle, extract_html, sniff_html_charset
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 

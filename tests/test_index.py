@@ -14,7 +14,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from policybot import index as idx
+from policybot.index import core as idx
 
 
 def _zipf_docs(rng: random.Random, n_docs: int, vocab: int = 3000) -> list[list[int]]:
@@ -235,7 +235,7 @@ def test_a_new_snapshot_reuses_the_previous_ones_segments() -> None:
 
 
 def test_term_ids_cached_between_batches_are_dropped_when_another_writer_renumbers_them(empty_home) -> None:
-    from policybot.ingest import ArticleMeta, build_article
+    from policybot.ingest.article import ArticleMeta, build_article
 
     from conftest import make_corpus
     from reliability_helpers import assert_bm25_parity, cli

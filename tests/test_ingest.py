@@ -7,7 +7,7 @@ import re
 import pytest
 
 from policybot.errors import EmptyArticleError, InputError
-from policybot.ingest import ArticleMeta, build_article, parse_date
+from policybot.ingest.article import ArticleMeta, build_article, parse_date
 from policybot.textutil import normalize_line, split_sentences
 
 from conftest import SEED

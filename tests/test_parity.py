@@ -9,8 +9,8 @@ from collections import Counter
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from policybot.ingest import build_article
-from policybot.segment import retrievable_text
+from policybot.ingest.article import build_article
+from policybot.segment.segmenter import retrievable_text
 
 from conftest import make_corpus
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from policybot import bulk
+from policybot.segment import bulk
 from policybot import corpus as corpus_module
 
 from reliability_helpers import (assert_bm25_parity, check_store, cli, cli_env, expected_passages, make_articles,

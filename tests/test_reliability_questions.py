@@ -22,8 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policybot import cli, render
-from policybot.search import Answer, Result
+from policybot import cli
+from policybot import render
+from policybot.search.ranking import Answer, Result
 from policybot.store import PassageRow
 
 from reliability_helpers import cli_env

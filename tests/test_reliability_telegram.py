@@ -44,12 +44,13 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, SEED, make_corpus
 from fakebotapi import FakeBotAPI, parse_html, utf16_len
-from policybot import render, telegram_bot
+from policybot import render
+from policybot.bot import app as telegram_bot
 from policybot.corpus import AddResult
 from policybot.errors import FetchError, StoreError
-from policybot.search import Answer, Result
+from policybot.search.ranking import Answer, Result
 from policybot.store import ArticleRow, PassageRow
-from policybot.telegram_bot import EXPIRED, NOT_ADMIN, SORRY, Throttle, answer_page, question_key
+from policybot.bot.app import EXPIRED, NOT_ADMIN, SORRY, Throttle, answer_page, question_key
 from telegram_harness import (ADMIN, GROUP, NEW_TRACKS, OTHER, QUESTION, USER, RunningBot, api, bot, buttons,
                               current, forge_press, forge_query, press, push_update, reply, wait_answer, wait_edit)
 

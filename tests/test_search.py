@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from policybot.index import term_ids_for
-from policybot.ingest import ArticleMeta, build_article
-from policybot import search
-from policybot.search import Searcher, longest_common, named_share, parse_query
+from policybot.index.core import term_ids_for
+from policybot.ingest.article import ArticleMeta, build_article
+from policybot.search import ranking as search
+from policybot.search.ranking import Searcher, longest_common, named_share, parse_query
 
 
 ROOT = Path(__file__).resolve().parents[1]

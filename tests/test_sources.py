@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from policybot.errors import EmptyArticleError, EncodingError, InputError
-from policybot.ingest import ArticleMeta
-from policybot.sources import decode_bytes, read_file
+from policybot.ingest.article import ArticleMeta
+from policybot.ingest.sources import decode_bytes, read_file
 
 TEXT = "宜兴推进生态产品价值实现机制省级试点\n宜兴将深化生态产品价值实现机制省级试点,推动绿色发展。"
 

@@ -11,7 +11,7 @@ from typing import Sequence
 
 from .config import Settings
 from .errors import InputError, PolicybotError
-from .ingest import ArticleMeta, parse_date
+from .ingest.article import ArticleMeta, parse_date
 
 PROMPT = "问题> "
 #: Undecodable bytes in arguments or stdin arrive as lone surrogates (surrogateescape).
@@ -155,7 +155,7 @@ def _interactive(corpus, args: argparse.Namespace) -> int:
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
 
-    from .sources import valid_article_id
+    from .ingest.sources import valid_article_id
 
     if args.article_id is not None and not valid_article_id(args.article_id):
         raise InputError(f"--id {args.article_id[:40]!r} has spaces or symbols",
@@ -231,7 +231,7 @@ def _cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
-    from .telegram_bot import run_bot
+    from .bot.app import run_bot
 
     return run_bot(settings)
 

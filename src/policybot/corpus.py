@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from . import bulk
-from . import index as idx
+from .segment import bulk
+from .index import core as idx
 from .config import Settings
 from .errors import InputError, NotFoundError, PolicybotError
-from .ingest import Article, ArticleMeta
-from .search import Answer, Searcher
-from .segment import Segmenter, get_segmenter, retrievable_text
-from .sources import iter_files, read_file, read_stdin, read_url
+from .ingest.article import Article, ArticleMeta
+from .search.ranking import Answer, Searcher
+from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
+from .ingest.sources import iter_files, read_file, read_stdin, read_url
 from .store import ArticleRow, PassageRow, Store, decode_section, encode_section
 
 Progress = Callable[[str], None]

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from .errors import (DuplicateError, EmptyArticleError, EncodingError, FetchError, InputError, PolicybotError,
                      StoreError)
-from .search import Answer
+from .search.ranking import Answer
 from .store import ArticleRow, PassageRow
 
 if TYPE_CHECKING:

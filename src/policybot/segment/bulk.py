@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .errors import PolicybotError
-from .ingest import Article
-from .segment import Segmenter, retrievable_text
+from ..errors import PolicybotError
+from ..ingest.article import Article
+from .segmenter import Segmenter, retrievable_text
 
 #: Adds with less passage text than this are segmented in-process (spawning workers costs ~0.5 s).
 PARALLEL_MIN_CHARS = 1_000_000
@@ -151,7 +151,7 @@ class _Worker:
     """
 
     def __init__(self, env: dict[str, str], init: bytes) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "policybot.bulk", "--worker"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "policybot.segment.bulk", "--worker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env)
         for stream in (self.proc.stdin, self.proc.stdout):
             _widen_pipe(stream)
@@ -242,7 +242,7 @@ class _Workers:
     """n worker processes; chunk j goes to worker j % n, so results come back in order."""
 
     def __init__(self, n: int, segmenter: Segmenter) -> None:
-        package_root = str(Path(__file__).resolve().parents[1])
+        package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         init = _encode({"userdict": str(segmenter._userdict), "stopwords": sorted(segmenter.stopwords),

@@ -64,11 +64,11 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .index import Snapshot, term_ids_for
-from .segment import (Segmenter, data_path, load_stopwords, normalize_for_terms, strip_question_words,
+from ..index.core import Snapshot, term_ids_for
+from ..segment.segmenter import (Segmenter, data_path, load_stopwords, normalize_for_terms, strip_question_words,
                       to_simplified)
-from .store import PassageRow, Store
-from .textutil import split_sentences
+from ..store import PassageRow, Store
+from ..textutil import split_sentences
 
 #: Characters of a question that are read at all.
 MAX_QUESTION = 2000

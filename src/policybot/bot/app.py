@@ -34,13 +34,13 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, Defaults, MessageHandler, filters)
 
-from . import render
-from .config import Settings
-from .corpus import AddResult, Corpus
-from .errors import ConfigError, NotFoundError, PolicybotError
-from .ingest import Article, ArticleMeta
-from .search import Answer
-from .sources import SUPPORTED_SUFFIXES, articles_from_bytes, read_url
+from .. import render
+from ..config import Settings
+from ..corpus import AddResult, Corpus
+from ..errors import ConfigError, NotFoundError, PolicybotError
+from ..ingest.article import Article, ArticleMeta
+from ..search.ranking import Answer
+from ..ingest.sources import SUPPORTED_SUFFIXES, articles_from_bytes, read_url
 
 log = logging.getLogger("policybot.telegram")
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from .errors import EmptyArticleError, EncodingError, InputError
-from .ingest import Article, ArticleMeta, build_article
-from .textutil import CJK
+from ..errors import EmptyArticleError, EncodingError, InputError
+from .article import Article, ArticleMeta, build_article
+from ..textutil import CJK
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -125,7 +125,7 @@ def articles_from_bytes(data: bytes, name: str, meta: ArticleMeta, suffix: str =
                                 "add a file or text that holds an article")
     is_html = suffix in HTML_SUFFIXES or (content_type or "").startswith(("text/html", "application/xhtml"))
     if is_html and declared is None:
-        from .htmlpage import sniff_html_charset
+        from .html import sniff_html_charset
 
         declared = sniff_html_charset(data)
     text = decode_bytes(data, name, declared)
@@ -141,7 +141,7 @@ def articles_from_bytes(data: bytes, name: str, meta: ArticleMeta, suffix: str =
 
 def article_from_html(html: str, name: str, meta: ArticleMeta) -> Article:
     """Main text and metadata of an HTML page."""
-    from .htmlpage import extract_html
+    from .html import extract_html
 
     page = extract_html(html, url=meta.url)
     if not page.paragraphs:

@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import StoreError
+from ..errors import StoreError
 
 K1 = 1.5
 B = 0.75

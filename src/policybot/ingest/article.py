@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import lru_cache
 
-from .errors import EmptyArticleError, InputError
-from .segment import data_path
-from .textutil import CJK, normalize_line, split_sentences, strip_invisible
+from ..errors import EmptyArticleError, InputError
+from ..segment.segmenter import data_path
+from ..textutil import CJK, normalize_line, split_sentences, strip_invisible
 
 #: A line this short is a candidate heading or one clause of a run of short lines.
 SHORT_LINE = 30

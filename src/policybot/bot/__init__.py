@@ -1,0 +1,1 @@
+"""The Telegram bot: the only package that imports `telegram` (python-telegram-bot)."""

@@ -1,0 +1,1 @@
+"""Index: exact BM25Okapi over array segments stored in SQLite."""

@@ -1,0 +1,1 @@
+"""Segment: jieba (with the domain dictionary and stopwords) into index terms, in parallel for large adds."""
