@@ -45,6 +45,7 @@ class Head(NamedTuple):
 
 
 def read_head(root: Node) -> Head:
+    """The ``<meta>`` values (first of each key), ``<title>`` and canonical link of a page."""
     meta: dict[str, str] = {}
     title: str | None = None
     canonical: str | None = None
@@ -67,6 +68,7 @@ def read_head(root: Node) -> Head:
 
 
 def pick_title(head: Head, paras: list[Para]) -> str | None:
+    """The headline: a title ``<meta>``, else ``<h1>`` or ``<title>`` without the site name."""
     site = head.meta.get("og:site_name")
     for key in _TITLE_META:
         if key in head.meta:
@@ -92,6 +94,7 @@ def _strip_site(title: str, site: str | None, *, split: bool) -> str:
 
 
 def pick_date(head: Head, walker: Walker, window: list[str]) -> str | None:
+    """Publication date from ``<meta>``, then ``<time>`` outside furniture, then the byline window."""
     for key in _DATE_META:
         if key in head.meta:
             found = date_of_value(head.meta[key])
@@ -106,6 +109,7 @@ def pick_date(head: Head, walker: Walker, window: list[str]) -> str | None:
 
 
 def pick_source(head: Head, window: list[str]) -> str | None:
+    """The outlet: a source ``<meta>``, then a 来源 credit below the headline, then the site name."""
     for key in _SOURCE_META:
         if key in head.meta:
             return clean_source(head.meta[key]) or head.meta[key]
@@ -138,6 +142,7 @@ def meta_window(paras: list[Para], title: str | None, content: list[Para]) -> li
 
 
 def pick_url(head: Head, url: str | None) -> str | None:
+    """The canonical http(s) address of the page, else the one it was fetched from."""
     for candidate in (head.canonical, head.meta.get("og:url")):
         if candidate:
             absolute = urljoin(url or "", candidate)

@@ -54,6 +54,8 @@ _LATIN = re.compile(r"[A-Za-z0-9]")
 
 
 class Node:
+    """An element: tag, attributes, parent, and children (elements or text)."""
+
     __slots__ = ("tag", "attrs", "parent", "children")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None) -> None:
@@ -258,6 +260,7 @@ def _descendants(node: Node) -> list[Node]:
 
 
 def text_of(node: Node) -> str:
+    """All text under ``node`` (scripts and styles left out), cleaned."""
     parts: list[str] = []
     pending: list[Node | str] = [node]
     while pending:
@@ -270,6 +273,7 @@ def text_of(node: Node) -> str:
 
 
 def clean_text(text: str) -> str:
+    """Zero-width characters out, source line wrapping between Chinese undone, spaces collapsed."""
     text = text.translate(_ZERO_WIDTH)
     text = _CJK_WRAP.sub("", text)
     return _SPACE.sub(" ", text).strip()
