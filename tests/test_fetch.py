@@ -153,6 +153,22 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def set_cookie(self) -> None:
+        self.send_response(302)
+        self.send_header("Set-Cookie", "session=abc; Path=/")
+        self.send_header("Location", "/headers")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def echo_headers(self) -> None:
+        names = sorted(name.lower() for name in self.headers if name.lower() not in ("host", "user-agent", "accept"))
+        lines = [f"{name}: {self.headers[name]}" for name in names]
+        self.send_body("\n".join(lines).encode(), content_type="text/plain")
+
+    def slow_hop(self) -> None:
+        time.sleep(0.6)
+        self.redirect("/slow-hop")
+
     def gzip_bomb(self) -> None:
         body = gzip.compress(b"\0" * 200_000)
         self.send_response(200)
@@ -182,6 +198,9 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/silent": Handler.silent,
     "/gzip": Handler.gzipped,
     "/gzip-bomb": Handler.gzip_bomb,
+    "/set-cookie": Handler.set_cookie,
+    "/headers": Handler.echo_headers,
+    "/slow-hop": Handler.slow_hop,
 }
 
 
@@ -268,6 +287,18 @@ def test_follows_redirects_up_to_the_limit(base: str) -> None:
     fetched = fetch_url(f"{base}/hop/5", max_redirects=5)
     assert fetched.url == f"{base}/hop/0"
     assert fetched.data == PAGE.encode("utf-8")
+
+
+def test_plain_request_and_no_cookies_carried_across_redirects(base: str) -> None:
+    fetched = fetch_url(f"{base}/set-cookie")
+    assert fetched.url == f"{base}/headers"
+    assert fetched.data.decode().splitlines() == ["accept-encoding: identity", "connection: close"]
+
+
+def test_deadline_covers_the_whole_redirect_chain(base: str) -> None:
+    # Each hop answers well within the timeout; together they do not.
+    error = fetch_error(f"{base}/slow-hop", timeout=1.0, max_redirects=10)
+    assert "did not finish within 1 s" in error.message
 
 
 def test_gzip_body_is_unpacked(base: str) -> None:

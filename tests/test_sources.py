@@ -76,3 +76,10 @@ def test_jsonl_bad_line_names_the_line(tmp_path: Path, line: str, message: str) 
     with pytest.raises(InputError, match=message) as info:
         read_file(path, ArticleMeta(), 10**6)
     assert "line 2" in str(info.value)
+
+
+@pytest.mark.parametrize("label", ["GBK", "gb2312", "x-gbk", "cp936", "euc-cn", "chinese"])
+def test_declared_gb_labels_read_as_gb18030(label: str) -> None:
+    # "·" (A1A4) differs between Python's gb2312 codec and GB18030, as browsers read it.
+    data = ("政策·解读" + TEXT).encode("gb18030")
+    assert decode_bytes(data, "x.html", label) == "政策·解读" + TEXT

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: Chinese characters (CJK Unified Ideographs, Extension A, Compatibility), as a regex class body.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: CJK symbols and punctuation plus the full-width and half-width forms.
+FULLWIDTH = "\u3000-\u303f\uff00-\uffef"
 #: CJK characters plus the full-width punctuation that sits between them.
-CJK_OR_PUNCT = CJK + "\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014\u00b7"
+CJK_OR_PUNCT = CJK + FULLWIDTH + "\u2018-\u201f\u2026\u2014\u00b7"
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

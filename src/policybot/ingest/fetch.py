@@ -1,34 +1,48 @@
 """Download one web page over http(s) with hard limits on time, size and redirects.
 
-Standard library only (``urllib.request``). Every failure becomes an
-:class:`InputError` (bad address) or :class:`FetchError` (network, HTTP
-status, limits) with a one-line message and a hint.
+httpx speaks HTTP; this module adds what a bot fetching untrusted addresses
+needs on top: one deadline for the whole download (a timer shuts the sockets
+down), a size limit enforced while streaming, redirects followed one hop at a
+time, and every failure as an :class:`InputError` (bad address) or
+:class:`FetchError` (network, HTTP status, limits) with a one-line message
+and a hint.
+
+Two seams see every address the fetch touches, for checks such as refusing
+private networks: :func:`_next_hop` sees each redirect target before it is
+requested, and :meth:`_Deadline.connected` sees each socket right after it
+connects (its peer address is the one really used), before a byte of the
+request is sent.
 """
 
 from __future__ import annotations
 
-import http.client
 import socket
 import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
 import zlib
 from dataclasses import dataclass
 from email.message import Message
-from functools import partial
 from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
+
+import httpx
 
 from policybot.errors import FetchError, InputError
 
 USER_AGENT = "policybot/0.1"
-_ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.8"
+# What urllib sent: no compression (we undo it only where servers send it
+# unasked) and one connection per request.
+_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.8",
+    "Accept-Encoding": "identity",
+    "Connection": "close",
+}
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SCHEME_HINT = "give an http(s):// address, or download the file and add its path"
 _RETRY_HINT = "try again later, or save the page in a browser and add the file"
 _SIZE_HINT = "save the page in a browser and add the file instead"
-_CHUNK = 64 * 1024
 _SHOWN_URL_CHARS = 100
 # Characters left alone when escaping a path / query: RFC 3986 delimiters and '%'.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
@@ -54,28 +68,73 @@ def fetch_url(
 ) -> Fetched:
     """GET ``url`` and return its body.
 
-    ``timeout`` bounds each socket operation and the whole download; bodies
-    over ``max_bytes`` and chains over ``max_redirects`` redirects fail.
-    Name resolution itself cannot be interrupted and may add to the total.
+    ``timeout`` bounds the whole download, redirects included; bodies over
+    ``max_bytes`` and chains over ``max_redirects`` redirects fail. Name
+    resolution itself cannot be interrupted and may add to the total.
     """
     address = _checked_url(url)
     shown = _shorten(url.strip())
     deadline = _Deadline(timeout)
-    opener = _build_opener(deadline, max_redirects, shown)
-    request = urllib.request.Request(address, headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT})
     deadline.start()
     try:
-        with opener.open(request, timeout=timeout) as response:
-            return _read_response(response, shown, max_bytes, deadline)
+        # trust_env: proxies from the environment, as urllib's ProxyHandler did;
+        # the system's certificates, as urllib used (httpx alone would use certifi's).
+        with httpx.Client(verify=ssl.create_default_context(), trust_env=True) as client:
+            return _follow(client, address, shown, deadline, max_bytes, max_redirects)
     except FetchError:
         raise
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        raise _status_error(shown, exc.code, str(exc.reason)) from exc
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
         raise _network_error(shown, address, exc, deadline) from exc
     finally:
         deadline.close()
+
+
+def _follow(client: httpx.Client, address: str, shown: str, deadline: _Deadline,
+            max_bytes: int, max_redirects: int) -> Fetched:
+    """Request ``address``, following redirects one hop at a time."""
+    current = address
+    redirects = 0
+    while True:
+        if deadline.passed:
+            raise _timeout_error(shown, deadline)
+        request = httpx.Request("GET", current, headers=_HEADERS, extensions={
+            "timeout": httpx.Timeout(deadline.remaining).as_dict(), "trace": deadline.trace})
+        response = client.send(request, stream=True)
+        try:
+            location = _redirect_location(response)
+            if location is None:
+                return _read_response(response, current, shown, max_bytes, deadline)
+        finally:
+            response.close()  # a redirect's body is never read
+        current = _next_hop(current, location, shown)
+        redirects += 1
+        if redirects > max_redirects:
+            raise FetchError(f"{shown} redirected more than {max_redirects} times", "check the address in a browser")
+
+
+def _redirect_location(response: httpx.Response) -> str | None:
+    if response.status_code not in _REDIRECTS:
+        return None
+    return _first(response.headers, "location") or _first(response.headers, "uri") or None
+
+
+def _next_hop(current: str, location: str, shown: str) -> str:
+    """The address a redirect points to; only http(s) is followed.
+
+    Every hop passes here before it is requested: the place for checks on
+    where a redirect may lead.
+    """
+    target = urljoin(current, location.strip())
+    parts = urlsplit(target)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FetchError(
+            f"{shown} redirects to {_shorten(target)}, which is not an http(s) address",
+            "open the address in a browser and save the page as a file",
+        )
+    if not parts.path and parts.netloc:
+        parts = parts._replace(path="/")
+    # As urllib did: keep what is already escaped, escape the rest.
+    return quote(urlunsplit(parts), encoding="iso-8859-1", safe="!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
 # ---------------------------------------------------------------- address
@@ -129,8 +188,9 @@ def _shorten(url: str) -> str:
 class _Deadline:
     """Shuts down every socket of one fetch when the time budget runs out.
 
-    Socket timeouts alone cannot stop a server that sends one byte just
-    before each timeout, so a timer cuts the connection from outside.
+    httpx's timeouts bound each socket operation; a server that sends one
+    byte just before each timeout would never trip them, so a timer cuts the
+    connections from outside.
     """
 
     def __init__(self, seconds: float) -> None:
@@ -150,26 +210,31 @@ class _Deadline:
     def passed(self) -> bool:
         return self._expired or time.monotonic() >= self._end
 
-    def connect(
-        self,
-        address: tuple[str, int],
-        timeout: object = None,
-        source_address: tuple[str, int] | None = None,
-    ) -> socket.socket:
-        """``socket.create_connection`` that registers the socket with the timer."""
-        remaining = self._end - time.monotonic()
-        if self.passed or remaining <= 0:
-            raise TimeoutError("overall deadline passed")
-        # http.client passes a sentinel object when no timeout was set.
-        limit = min(timeout, remaining) if isinstance(timeout, (int, float)) else remaining
-        sock = socket.create_connection(address, limit, source_address)
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self._end - time.monotonic())
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpx's ``trace`` hook: hands each newly connected socket to :meth:`connected`."""
+        if event.endswith(".connect_tcp.complete"):
+            stream = info["return_value"]
+            try:
+                self.connected(stream.get_extra_info("socket"))
+            except BaseException:
+                stream.close()
+                raise
+
+    def connected(self, sock: socket.socket) -> None:
+        """Every connection of the fetch passes here right after connecting.
+
+        ``sock.getpeername()`` is the address actually connected to; a check
+        on it belongs here (raise to refuse: the request is not sent).
+        """
         with self._lock:
             if self._expired:
-                sock.close()
                 raise TimeoutError("overall deadline passed")
-            # A duplicate stays valid after ssl.wrap_socket() detaches the original.
+            # A duplicate stays valid after the TLS layer takes over the original.
             self._sockets.append(sock.dup())
-        return sock
 
     def _expire(self) -> None:
         with self._lock:
@@ -188,143 +253,65 @@ class _Deadline:
             self._sockets.clear()
 
 
-class _HTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = deadline.connect
-
-
-class _HTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = deadline.connect
-
-
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, deadline: _Deadline) -> None:
-        super().__init__()
-        self._deadline = deadline
-
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(partial(_HTTPConnection, deadline=self._deadline), req)
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: _Deadline) -> None:
-        super().__init__()
-        self._deadline = deadline
-
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        connection = partial(_HTTPSConnection, deadline=self._deadline)
-        return self.do_open(connection, req, context=self._context)
-
-
-class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follows at most ``limit`` redirects, and only to http(s) addresses."""
-
-    def __init__(self, limit: int, shown: str) -> None:
-        super().__init__()
-        self.limit = limit
-        self.shown = shown
-        self.count = 0
-        # urllib's own loop detection would otherwise fire first, less clearly.
-        self.max_repeats = self.max_redirections = limit + 10
-
-    def http_error_302(
-        self,
-        req: urllib.request.Request,
-        fp: Any,
-        code: int,
-        msg: str,
-        headers: Message,
-    ) -> Any:
-        location = headers.get("location") or headers.get("uri")
-        if location:
-            self._check(urljoin(req.full_url, location.strip()), fp)
-        # Closed now so urllib does not read an unbounded redirect body.
-        fp.close()
-        return super().http_error_302(req, fp, code, msg, headers)
-
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
-
-    def _check(self, target: str, fp: Any) -> None:
-        if urlsplit(target).scheme.lower() not in ("http", "https"):
-            fp.close()
-            raise FetchError(
-                f"{self.shown} redirects to {_shorten(target)}, which is not an http(s) address",
-                "open the address in a browser and save the page as a file",
-            )
-        self.count += 1
-        if self.count > self.limit:
-            fp.close()
-            raise FetchError(
-                f"{self.shown} redirected more than {self.limit} times",
-                "check the address in a browser",
-            )
-
-
-def _build_opener(deadline: _Deadline, max_redirects: int, shown: str) -> urllib.request.OpenerDirector:
-    # Built by hand so file:, ftp: and data: handlers are not even installed.
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.UnknownHandler(),
-        _HTTPHandler(deadline),
-        _HTTPSHandler(deadline),
-        urllib.request.HTTPDefaultErrorHandler(),
-        _RedirectHandler(max_redirects, shown),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
-
-
 # ---------------------------------------------------------------- response
 
 
-def _read_response(response: Any, shown: str, max_bytes: int, deadline: _Deadline) -> Fetched:
-    headers: Message = response.headers
-    declared = _content_length(headers)
+def _read_response(response: httpx.Response, url: str, shown: str, max_bytes: int, deadline: _Deadline) -> Fetched:
+    if not 200 <= response.status_code < 300:
+        raise _status_error(shown, response.status_code, response.reason_phrase)
+    headers = response.headers
+    declared = _content_length(_first(headers, "content-length"))
     if declared is not None and declared > max_bytes:
         raise FetchError(f"{shown} is {declared} bytes, more than the limit of {max_bytes}", _SIZE_HINT)
-    raw = _read_body(response, shown, max_bytes, deadline)
-    if declared is not None and len(raw) < declared:
-        raise FetchError(
-            f"{shown}: connection closed after {len(raw)} of {declared} bytes", _RETRY_HINT
-        )
-    data = _decompress(raw, headers.get("Content-Encoding"), shown, max_bytes)
-    has_type = headers.get("Content-Type") is not None
-    return Fetched(
-        url=response.url,
-        content_type=headers.get_content_type() if has_type else None,
-        charset=headers.get_content_charset() if has_type else None,
-        data=data,
-    )
+    raw = _read_body(response, shown, max_bytes, deadline, declared)
+    data = _decompress(raw, _first(headers, "content-encoding"), shown, max_bytes)
+    content_type, charset = _content_type(_first(headers, "content-type"))
+    return Fetched(url=url, content_type=content_type, charset=charset, data=data)
 
 
-def _read_body(response: Any, shown: str, max_bytes: int, deadline: _Deadline) -> bytes:
+def _read_body(response: httpx.Response, shown: str, max_bytes: int, deadline: _Deadline,
+               declared: int | None) -> bytes:
+    """The raw body, read as it arrives (one network read per chunk)."""
     chunks: list[bytes] = []
     total = 0
-    while True:
-        # read1 returns whatever arrived; read(n) would wait for all n bytes.
-        chunk = response.read1(_CHUNK)
-        if deadline.passed:
-            raise _timeout_error(shown, deadline)
-        if not chunk:
-            return b"".join(chunks)
-        total += len(chunk)
-        if total > max_bytes:
-            raise FetchError(f"{shown} is larger than the limit of {max_bytes} bytes", _SIZE_HINT)
-        chunks.append(chunk)
+    try:
+        for chunk in response.iter_raw():
+            if deadline.passed:
+                raise _timeout_error(shown, deadline)
+            total += len(chunk)
+            if total > max_bytes:
+                raise FetchError(f"{shown} is larger than the limit of {max_bytes} bytes", _SIZE_HINT)
+            chunks.append(chunk)
+    except httpx.RemoteProtocolError:
+        if declared is not None and total < declared and not deadline.passed:
+            raise FetchError(f"{shown}: connection closed after {total} of {declared} bytes", _RETRY_HINT) from None
+        raise
+    if deadline.passed:  # a cut connection ends a body that has no length
+        raise _timeout_error(shown, deadline)
+    return b"".join(chunks)
 
 
-def _content_length(headers: Message) -> int | None:
-    value = headers.get("Content-Length")
+def _first(headers: httpx.Headers, name: str) -> str | None:
+    """The first value of a header (httpx joins repeated ones with commas)."""
+    values = headers.get_list(name)
+    return values[0] if values else None
+
+
+def _content_length(value: str | None) -> int | None:
     try:
         length = int(value) if value is not None else None
     except ValueError:
         return None
     return length if length is not None and length >= 0 else None
+
+
+def _content_type(value: str | None) -> tuple[str | None, str | None]:
+    """Media type and lower-case charset, parsed as the email package does."""
+    if value is None:
+        return None, None
+    message = Message()
+    message["Content-Type"] = value
+    return message.get_content_type(), message.get_content_charset()
 
 
 def _decompress(raw: bytes, encoding: str | None, shown: str, max_bytes: int) -> bytes:
@@ -368,10 +355,21 @@ def _status_error(shown: str, code: int, reason: str) -> FetchError:
     return FetchError(f"{shown} returned HTTP {code} {reason}".rstrip(), hint)
 
 
+def _root_cause(exc: BaseException) -> BaseException:
+    """The exception httpx's wrappers were raised from (socket, TLS or h11 error).
+
+    httpcore re-raises its own errors ``from None``, so the chain continues in
+    ``__context__`` where ``__cause__`` ends.
+    """
+    while (inner := exc.__cause__ or exc.__context__) is not None:
+        exc = inner
+    return exc
+
+
 def _network_error(shown: str, address: str, exc: Exception, deadline: _Deadline) -> FetchError:
-    if deadline.passed:
+    if deadline.passed or isinstance(exc, httpx.TimeoutException):
         return _timeout_error(shown, deadline)
-    reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    reason = _root_cause(exc)
     host = urlsplit(address).hostname or shown
     if isinstance(reason, socket.gaierror):
         return FetchError(f"cannot resolve host {host}", "check the address and your internet connection")
@@ -384,8 +382,9 @@ def _network_error(shown: str, address: str, exc: Exception, deadline: _Deadline
             f"secure connection to {host} failed: {reason.reason or reason}",
             "check the address; if the site's certificate is broken, save the page in a browser and add the file",
         )
-    if isinstance(reason, ConnectionError):
-        return FetchError(f"{host} closed the connection unexpectedly", _RETRY_HINT)
-    if isinstance(reason, http.client.HTTPException):
+    if isinstance(exc, httpx.ProtocolError) and type(reason).__module__.partition(".")[0] == "h11":
         return FetchError(f"{host} sent an invalid HTTP response ({type(reason).__name__})", _RETRY_HINT)
+    if isinstance(reason, ConnectionError) or isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        # A protocol error that h11 did not raise is the server hanging up.
+        return FetchError(f"{host} closed the connection unexpectedly", _RETRY_HINT)
     return FetchError(f"cannot fetch {shown}: {reason}", "check the address and your internet connection")

@@ -1,8 +1,7 @@
 """Read what a user hands us — paths, directories, URLs, stdin — into Articles.
 
-Decoding is strict: UTF-8 (with or without BOM), UTF-16 with a BOM (or an
-obvious NUL pattern), then GB18030; binary files and undecodable bytes get a
-clear error instead of mojibake in the corpus.
+Bytes become text in `decoding` (strict: no mojibake in the corpus), web
+pages go through `html`, everything through `article.build_article`.
 """
 
 from __future__ import annotations
@@ -10,99 +9,24 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ..errors import EmptyArticleError, EncodingError, InputError
+from ..errors import EmptyArticleError, InputError
 from .article import Article, ArticleMeta, build_article
-from ..textutil import CJK
+from .decoding import decode_bytes
+
+__all__ = [
+    "SUPPORTED_SUFFIXES", "article_from_html", "articles_from_bytes", "articles_from_jsonl", "decode_bytes",
+    "iter_files", "read_file", "read_stdin", "read_url", "valid_article_id",
+]
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 
-_MAGIC = [
-    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"PK\x03\x04", "a zip archive (or .docx/.xlsx)"), (b"\x7fELF", "an executable (ELF)"),
-    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"), (b"\xd0\xcf\x11\xe0", "an old Office document"),
-    (b"MZ", "a Windows executable"), (b"7z\xbc\xaf", "a 7z archive"), (b"Rar!", "a RAR archive"),
-    (b"SQLite format 3", "a SQLite database"),
-]
 _ARTICLE_ID = re.compile(r"^[\w.:-]{1,64}$")
-_PLAUSIBLE = re.compile(f"[{CJK}\\s\\x20-\\x7e\u3000-\u303f\uff00-\uffef\u2010-\u2027\u00b7\u00a0-\u00ff]")
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """An article read from an input, and where it came from."""
-
-    article: Article
-    origin: str
-
-
-def _binary_kind(data: bytes) -> str | None:
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    return None
-
-
-def _looks_utf16(data: bytes) -> str | None:
-    sample = data[:4000]
-    if len(sample) < 4:
-        return None
-    even_nul = sample[0::2].count(0) / len(sample[0::2])
-    odd_nul = sample[1::2].count(0) / len(sample[1::2])
-    if odd_nul > 0.3 and even_nul < 0.05:
-        return "utf-16-le"
-    if even_nul > 0.3 and odd_nul < 0.05:
-        return "utf-16-be"
-    return None
-
-
-def decode_bytes(data: bytes, name: str, declared: str | None = None) -> str:
-    """Text from bytes in UTF-8, UTF-16 or GB18030; EncodingError otherwise."""
-    kind = _binary_kind(data)
-    if kind:
-        raise EncodingError(f"{name} is {kind}, not text", "add .txt, .md, .html or .jsonl files")
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        utf16 = _looks_utf16(data)
-        candidates = [utf16] if utf16 else []
-        if declared:
-            # Pages labelled GB2312/GBK routinely use GB18030 characters, as browsers assume.
-            label = declared.strip().lower()
-            candidates.append("gb18030" if label in ("gb2312", "gbk", "x-gbk", "gb_2312-80", "euc-cn") else label)
-        candidates += ["utf-8", "gb18030", "utf-16-le", "utf-16-be"]
-    for encoding in dict.fromkeys(candidates):
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        nuls = text.count("\x00")
-        if nuls > 2 and nuls * 50 > len(text):
-            continue  # binary, or UTF-16 read as something else; a few stray NULs are stripped later
-        if encoding in ("gb18030", "utf-16-le", "utf-16-be", declared) and not _plausible(text):
-            continue
-        return text
-    raise EncodingError(
-        f"{name} is not readable text (tried UTF-8, UTF-16 and GB18030)",
-        "save it as UTF-8 text and add it again",
-    )
-
-
-def _plausible(text: str) -> bool:
-    """Most characters are Chinese, ASCII or common punctuation (GB18030 accepts nearly any bytes)."""
-    sample = text[:20000]
-    if not sample.strip():
-        return True
-    good = len(_PLAUSIBLE.findall(sample))
-    return good / len(sample) > 0.97
 
 
 def _check_size(size: int, name: str, limit: int) -> None:

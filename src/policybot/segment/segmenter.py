@@ -18,9 +18,10 @@ import unicodedata
 from importlib import resources
 from pathlib import Path
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN = re.compile(f"[{_CJK}]+")
-_WORDLIKE = re.compile(f"[{_CJK}]|[0-9a-z]")
+from ..textutil import CJK
+
+_CJK_RUN = re.compile(f"[{CJK}]+")
+_WORDLIKE = re.compile(f"[{CJK}]|[0-9a-z]")
 _ONLY_SYMBOLS = re.compile(r"^[\W_]+$")
 
 
