@@ -617,7 +617,11 @@ def test_every_telegram_renderer_gives_valid_html_within_limits_for_any_text_and
                 render.telegram_welcome(counts[0], newest, examples, admin, counts[1] % 100),
                 render.telegram_stats({"articles": counts[0], "passages": counts[1], "characters": counts[2],
                                        "oldest": newest, "newest": newest, "terms": counts[3],
-                                       "index_segments": counts[4], "store_bytes": counts[4]})]
+                                       "index_segments": counts[4], "store_bytes": counts[4]}),
+                render.telegram_unreadable_file(question), render.telegram_file_too_big(question, counts[0], counts[1]),
+                render.telegram_download_refused(question), render.telegram_download_over_limit(counts[2]),
+                render.telegram_no_such_article(question), render.telegram_undone(counts[3])]
+    messages += [render.telegram_removed(article) for article in articles]
     for row in rows:
         messages.append(render.telegram_passage(rows, row.id))
         citation = render.telegram_citation(row)

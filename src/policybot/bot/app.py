@@ -39,7 +39,6 @@ from ..config import Settings
 from ..corpus import AddResult, Corpus
 from ..errors import ConfigError, NotFoundError, PolicybotError
 from ..ingest.article import Article, ArticleMeta
-from ..search.ranking import Answer
 from ..ingest.sources import SUPPORTED_SUFFIXES, articles_from_bytes, read_url
 
 log = logging.getLogger("policybot.telegram")
@@ -242,7 +241,7 @@ def answer_page(corpus: Corpus, question: str, offset: int, key: str, size: int 
     """Results offset+1 … offset+size of a question, with 原文 / 更多 buttons."""
     answer = corpus.ask(question, size + 1, offset)
     results = answer.results[:size]
-    html = render.telegram_answer(Answer(answer.question, results))
+    html = render.telegram_answer(answer, shown=size)
     rows: list[list[InlineKeyboardButton]] = []
     if results:
         rows.append([InlineKeyboardButton(f"原文 {r.rank}", callback_data=f"o:{r.passage.id}") for r in results])
@@ -395,7 +394,7 @@ async def _answer(update: Update, context: Context, question: str) -> None:
     try:
         if delay > 0:
             if throttle.notify_once(who):
-                await message.reply_text(WAIT)
+                await message.reply_text(render.telegram_text(WAIT))
             await asyncio.sleep(delay)
         key = question_key(question)
         context.bot_data["questions"].remember(key, question)
@@ -425,7 +424,7 @@ async def on_private_text(update: Update, context: Context) -> None:
     """Any text in a private chat is a question (a forwarded post from an admin gets the /add hint)."""
     message = update.effective_message
     if message.forward_origin is not None and _is_admin(update, context):
-        await message.reply_text(FORWARD_HINT)
+        await message.reply_text(render.telegram_text(FORWARD_HINT))
         return
     await _answer(update, context, message.text or "")
 
@@ -441,7 +440,7 @@ async def cmd_ask(update: Update, context: Context) -> None:
     """/ask 问题: ask a question (the way to ask in groups)."""
     question = _command_rest(update.effective_message.text)
     if not question:
-        await update.effective_message.reply_text(render.tg_escape(ASK_USAGE))
+        await update.effective_message.reply_text(render.telegram_text(ASK_USAGE))
         return
     await _answer(update, context, question)
 
@@ -543,12 +542,12 @@ async def on_other_private(update: Update, context: Context) -> None:
     """Non-text in a private chat: ask for text (an admin forwarding a captioned post gets the /add hint)."""
     message = update.effective_message
     forwarded = message.forward_origin is not None and bool(message.caption) and _is_admin(update, context)
-    await message.reply_text(render.tg_escape(FORWARD_HINT if forwarded else NON_TEXT))
+    await message.reply_text(render.telegram_text(FORWARD_HINT if forwarded else NON_TEXT))
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
     """An unknown /command in a private chat: point to /help."""
-    await update.effective_message.reply_text(render.tg_escape(UNKNOWN_COMMAND))
+    await update.effective_message.reply_text(render.telegram_text(UNKNOWN_COMMAND))
 
 
 async def on_stale_button(update: Update, context: Context) -> None:
@@ -616,7 +615,7 @@ async def _refuse(update: Update, context: Context) -> bool:
         return False
     user = update.effective_user
     log.info("refused an admin action from user %s", user.id if user else None)
-    await update.effective_message.reply_text(render.tg_escape(NOT_ADMIN))
+    await update.effective_message.reply_text(render.telegram_text(NOT_ADMIN))
     return True
 
 
@@ -627,22 +626,19 @@ async def _add_document(update: Update, context: Context, document: Document, ti
     suffix = PurePosixPath(name).suffix.lower()
     limit = _settings(context).max_upload_bytes
     if suffix not in SUPPORTED_SUFFIXES:
-        await message.reply_text(render.tg_fit(
-            f"⚠️ 没有添加:{render.tg_escape(render.clip(name, 80))} 不是 .txt .md .html .jsonl 文件。"))
+        await message.reply_text(render.telegram_unreadable_file(name))
         return
     if document.file_size is not None and document.file_size > limit:
-        await message.reply_text(render.tg_fit(
-            f"⚠️ 没有添加:{render.tg_escape(render.clip(name, 80))} 有 {document.file_size / 1024 / 1024:.1f} MB,"
-            f"超过 {limit // (1024 * 1024)} MB 的上限。请拆成几个小文件再发。"))
+        await message.reply_text(render.telegram_file_too_big(name, document.file_size, limit))
         return
     try:
         file = await document.get_file(read_timeout=60)
         data = bytes(await file.download_as_bytearray(read_timeout=120))
     except BadRequest as exc:
-        await message.reply_text(render.tg_fit(f"⚠️ 没有添加:Telegram 不让下载这个文件({render.tg_escape(str(exc))})。"))
+        await message.reply_text(render.telegram_download_refused(str(exc)))
         return
     if len(data) > limit:
-        await message.reply_text(f"⚠️ 没有添加:文件超过 {limit // (1024 * 1024)} MB 的上限。")
+        await message.reply_text(render.telegram_download_over_limit(limit))
         return
     await _add(update, context, lambda: _fill(articles_from_bytes(data, name, ArticleMeta(), suffix=suffix), {}, title),
                f"telegram:{name}")
@@ -666,7 +662,7 @@ async def cmd_add(update: Update, context: Context) -> None:
                                                   fallback, title), "telegram:reply")
         return
     if not rest:
-        await message.reply_text(render.tg_escape(ADD_USAGE))
+        await message.reply_text(render.telegram_text(ADD_USAGE))
         return
     if _URL.fullmatch(rest):
         settings = _settings(context)
@@ -696,19 +692,16 @@ async def cmd_remove(update: Update, context: Context) -> None:
     message = update.effective_message
     words = _command_rest(message.text).split()
     if not words:
-        await message.reply_text(render.tg_escape(REMOVE_USAGE))
+        await message.reply_text(render.telegram_text(REMOVE_USAGE))
         return
     article_id = words[0]
     try:
         row = await asyncio.to_thread(_corpus(context).remove, article_id)
     except NotFoundError:
-        await message.reply_text(render.tg_fit(
-            f"没有 ID 为 <code>{render.tg_escape(render.clip(article_id, 80))}</code> 的文章。用 /sources 查看 ID。"))
+        await message.reply_text(render.telegram_no_such_article(article_id))
         return
     log.info("removed article %s", row.id)
-    await message.reply_text(render.tg_fit(
-        f"🗑 已删除 {render.tg_escape('《' + render.clip(row.title, 80) + '》')}"
-        f"(<code>{render.tg_escape(row.id)}</code>),它不会再出现在回答里。"))
+    await message.reply_text(render.telegram_removed(row))
 
 
 async def on_undo(update: Update, context: Context) -> None:
@@ -734,7 +727,7 @@ async def on_undo(update: Update, context: Context) -> None:
         return removed
 
     removed = await asyncio.to_thread(remove_all)
-    await _edit(query, Page(f"↩️ 已撤销:删除了刚才添加的 {removed} 篇文章。", None), "已撤销。", "已撤销。")
+    await _edit(query, Page(render.telegram_undone(removed), None), "已撤销。", "已撤销。")
 
 
 # ---- errors and wiring ----------------------------------------------------------------------
@@ -747,7 +740,7 @@ async def on_error(update: object, context: Context) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        await context.bot.send_message(update.effective_chat.id, render.tg_escape(SORRY))
+        await context.bot.send_message(update.effective_chat.id, render.telegram_text(SORRY))
     except TelegramError as exc:
         log.warning("could not tell chat %s about the error: %s", update.effective_chat.id, exc)
 
