@@ -22,7 +22,8 @@ import pytest
 from conftest import make_corpus
 from fakebotapi import FakeBotAPI
 from policybot.config import Settings
-from policybot.bot.app import ALLOWED_UPDATES, Throttle, build_application
+from policybot.bot.app import ALLOWED_UPDATES, build_application
+from policybot.bot.state import Throttle, state_of
 
 ADMIN = 1001
 USER = 2002
@@ -85,7 +86,7 @@ class RunningBot:
 
     @property
     def corpus(self) -> Any:
-        return self.app.bot_data["corpus"]
+        return state_of(self.app).corpus
 
 
 @pytest.fixture

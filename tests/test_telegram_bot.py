@@ -30,7 +30,8 @@ from fakebotapi import FakeBotAPI, parse_html, utf16_len
 from policybot import render
 from policybot.search.ranking import Answer, Result
 from policybot.store import ArticleRow, PassageRow
-from policybot.bot.app import NOT_ADMIN, SORRY, WAIT, Throttle
+from policybot.bot.state import Throttle, state_of
+from policybot.bot.texts import NOT_ADMIN, SORRY, WAIT
 from telegram_harness import (ADMIN, GROUP, NEW_TRACKS, OFF_TOPIC, OTHER, QUESTION, SEED_TITLE, USER, RunningBot,
                               api, bold, bot, buttons, current, n_articles, press, reply, wait_edit)
 
@@ -409,11 +410,11 @@ def test_a_failing_update_is_logged_answered_kindly_and_the_bot_keeps_running(
                 raise RuntimeError("index exploded")
             return getattr(real, name)
 
-    bot.app.bot_data["corpus"] = Broken()
+    state_of(bot.app).corpus = Broken()
     with caplog.at_level(logging.ERROR, logger="policybot.telegram"):
         assert reply(api, USER, QUESTION)["text"] == SORRY
     assert any(r.exc_info and "index exploded" in str(r.exc_info[1]) for r in caplog.records)
-    bot.app.bot_data["corpus"] = real
+    state_of(bot.app).corpus = real
     assert NEW_TRACKS in reply(api, USER, QUESTION)["text"]
     assert reply(api, USER, "/nosuchcommand")["text"].startswith("不认识这个命令")
 
