@@ -458,11 +458,3 @@ def test_wrong_token_is_a_clear_error(api: FakeBotAPI, seed_home: Path, tmp_path
                           text=True, timeout=60)
     assert done.returncode == 2
     assert "error: Telegram did not accept TELEGRAM_BOT_TOKEN" in done.stderr.strip().splitlines()[-1]
-
-
-def test_only_the_bot_package_imports_telegram() -> None:
-    package = ROOT / "src" / "policybot"
-    importers = {path.relative_to(package).parts[0] for path in package.rglob("*.py")
-                 if any(line.lstrip().startswith(("import telegram", "from telegram"))
-                        for line in path.read_text(encoding="utf-8").splitlines())}
-    assert importers == {"bot"}
