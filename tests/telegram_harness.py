@@ -3,9 +3,7 @@
 `RunningBot` starts the bot's Application (long polling, its own event loop)
 in a background thread, pointed at a `FakeBotAPI` through TELEGRAM_API_URL;
 the helpers talk to it the way Telegram users would (send text, press
-buttons, wait for replies). The `api` and `bot` fixtures are imported by the
-Telegram test modules; `bot` ends by checking the bot never sent anything
-Telegram would reject.
+buttons, wait for replies). The `api` and `bot` fixtures are in conftest.py.
 """
 
 from __future__ import annotations
@@ -13,11 +11,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from conftest import make_corpus
 from fakebotapi import FakeBotAPI
@@ -87,19 +82,6 @@ class RunningBot:
     @property
     def corpus(self) -> Any:
         return state_of(self.app).corpus
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI(token="123456:TEST-token") as fake:
-        yield fake
-
-
-@pytest.fixture
-def bot(api: FakeBotAPI, seed_home: Path) -> Iterator[RunningBot]:
-    with RunningBot(api, seed_home) as running:
-        yield running
-    api.assert_no_errors()
 
 
 # ---- helpers ----------------------------------------------------------------------------------

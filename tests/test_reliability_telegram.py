@@ -29,7 +29,6 @@ import functools
 import gc
 import http.server
 import os
-import shutil
 import statistics
 import sys
 import threading
@@ -42,7 +41,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SEED, make_corpus
+from conftest import ROOT, make_corpus, make_seed_home
 from fakebotapi import FakeBotAPI, parse_html, utf16_len
 from policybot import render
 from policybot.bot import state as bot_state
@@ -54,10 +53,8 @@ from policybot.bot.callbacks import question_key
 from policybot.bot.pages import answer_page
 from policybot.bot.state import Throttle, state_of
 from policybot.bot.texts import EXPIRED, NON_TEXT, NOT_ADMIN, SORRY
-from telegram_harness import (ADMIN, GROUP, NEW_TRACKS, OTHER, QUESTION, USER, RunningBot, api, bot, buttons,
-                              current, forge_press, forge_query, press, push_update, reply, wait_answer, wait_edit)
-
-__all__ = ["api", "bot"]  # fixtures, imported so pytest finds them here
+from telegram_harness import (ADMIN, GROUP, NEW_TRACKS, OTHER, QUESTION, USER, RunningBot, buttons, current,
+                              forge_press, forge_query, press, push_update, reply, wait_answer, wait_edit)
 
 BOSS = "boss_wang"  # the admin's username, also taken by IMPOSTOR below
 IMPOSTOR = 4004
@@ -110,10 +107,7 @@ def web() -> Iterator[CountingServer]:
 
 def home_with_seed(root: Path) -> Path:
     """A home below `root` (so that `root` is "outside the home") with the seed article."""
-    home = root / "home"
-    (home / "corpus").mkdir(parents=True)
-    shutil.copy(SEED, home / "corpus" / SEED.name)
-    return home
+    return make_seed_home(root / "home")
 
 
 # ---- authorisation ------------------------------------------------------------------------------
