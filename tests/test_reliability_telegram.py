@@ -248,12 +248,6 @@ def test_an_admin_in_a_group_may_add_remove_and_undo(api: FakeBotAPI, admin_bot:
     assert len(article_list(home)) == n + 1  # only the forwarded post is left
 
 
-@pytest.mark.skip(reason="impossible: Telegram's private chat with a user has that user's id, so a non-admin "
-                         "can never write in the admin's private chat (the fake refuses to build it)")
-def test_a_non_admin_in_the_admins_private_chat() -> None:
-    pass
-
-
 # ---- forged buttons and bad updates -------------------------------------------------------------
 
 
