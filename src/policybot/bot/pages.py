@@ -41,8 +41,8 @@ def answer_page(corpus: Corpus, question: str, offset: int, key: str, size: int 
     answer = corpus.ask(question, size + 1, offset)
     results = answer.results[:size]
     html = render.telegram_answer(answer, shown=size)
-    originals = [InlineKeyboardButton(texts.ORIGINAL.format(rank=r.rank), callback_data=callbacks.original(r.passage.id))
-                 for r in results]
+    originals = [InlineKeyboardButton(texts.ORIGINAL.format(rank=r.rank),
+                                      callback_data=callbacks.original(r.passage.id)) for r in results]
     nav = []
     if offset > 0:
         nav.append(InlineKeyboardButton(texts.PREVIOUS_PAGE, callback_data=callbacks.more(key, max(0, offset - size))))
