@@ -18,13 +18,16 @@ Deliberate differences from Telegram (all of them *stricter*):
   ``<tg-emoji>`` without ``emoji-id`` are rejected (Telegram drops the entity).
 * ``answerCallbackQuery`` may be called only once per query.
 * ``Markdown``/``MarkdownV2`` texts are accepted but not parsed.
+* Only the methods the bot calls are served (any other one is a 404, recorded
+  as an error): getMe, deleteWebhook, getUpdates, setMyCommands, sendMessage,
+  editMessageText, answerCallbackQuery, sendChatAction, getFile, and file
+  downloads. Request bodies are JSON or form-encoded (the bot uploads nothing,
+  so a multipart body is rejected).
 """
 
 from __future__ import annotations
 
 import copy
-import email.parser
-import email.policy
 import itertools
 import json
 import mimetypes
@@ -44,7 +47,6 @@ JSON = dict[str, Any]
 Record = dict[str, Any]
 
 MAX_MESSAGE_UTF16 = 4096
-MAX_CAPTION_UTF16 = 1024
 MAX_CALLBACK_ANSWER_UTF16 = 200
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_GETFILE_BYTES = 20 * 1024 * 1024
@@ -62,7 +64,7 @@ INLINE_BUTTON_ACTIONS = (
     "copy_text", "callback_game", "pay",
 )
 JSON_FIELDS = frozenset(
-    "reply_markup reply_parameters link_preview_options entities caption_entities "
+    "reply_markup reply_parameters link_preview_options entities "
     "commands scope allowed_updates".split()
 )
 INT_FIELDS = frozenset(
@@ -427,15 +429,9 @@ def _button_data(markup: JSON | None) -> list[str]:
 
 # ------------------------------------------------------------- request decoding
 
-UploadedFile = tuple[str, bytes, str]  # filename, content, mime type
-
-
-def decode_request(
-    content_type: str, body: bytes, query: str
-) -> tuple[JSON, dict[str, UploadedFile]]:
-    """Decode query string plus JSON / urlencoded / multipart body into typed params."""
+def decode_request(content_type: str, body: bytes, query: str) -> JSON:
+    """Decode query string plus JSON / urlencoded body into typed params."""
     raw: JSON = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
-    files: dict[str, UploadedFile] = {}
     media_type = content_type.split(";", 1)[0].strip().lower()
     if body and media_type == "application/json":
         try:
@@ -446,30 +442,11 @@ def decode_request(
             raise bad_request("can't parse JSON object")
         raw.update(data)
     elif body and media_type == "multipart/form-data":
-        fields, files = _parse_multipart(content_type, body)
-        raw.update(fields)
+        raise bad_request("this fake serves no upload methods (multipart/form-data)")
     elif body:
         text = body.decode("utf-8", errors="replace")
         raw.update({k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()})
-    return {key: _coerce(key, value) for key, value in raw.items()}, files
-
-
-def _parse_multipart(content_type: str, body: bytes) -> tuple[JSON, dict[str, UploadedFile]]:
-    head = f"Content-Type: {content_type}\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    if not message.is_multipart():
-        raise bad_request("can't parse multipart/form-data body")
-    fields: JSON = {}
-    files: dict[str, UploadedFile] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        content = part.get_payload(decode=True) or b""
-        filename = part.get_filename()
-        if filename is not None:
-            files[name] = (filename, content, part.get_content_type())
-        else:
-            fields[name] = content.decode("utf-8")
-    return fields, files
+    return {key: _coerce(key, value) for key, value in raw.items()}
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -606,13 +583,11 @@ class FakeBotAPI:
         self._flood_methods: frozenset[str] = frozenset()
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(100_000)
-        self._methods: dict[str, Callable[[JSON, dict[str, UploadedFile]], Any]] = {
+        self._methods: dict[str, Callable[[JSON], Any]] = {
             name.lower(): getattr(self, f"_api_{name}")
             for name in (
-                "getMe", "logOut", "close", "deleteWebhook", "getUpdates",
-                "setMyCommands", "getMyCommands", "deleteMyCommands", "sendMessage",
-                "editMessageText", "answerCallbackQuery", "sendChatAction",
-                "deleteMessage", "getFile", "sendDocument",
+                "getMe", "deleteWebhook", "getUpdates", "setMyCommands", "sendMessage",
+                "editMessageText", "answerCallbackQuery", "sendChatAction", "getFile",
             )
         }
 
@@ -727,7 +702,7 @@ class FakeBotAPI:
         def sent() -> list[Record]:
             return [
                 r for r in self._calls[since:]
-                if r["ok"] and r["method"] in ("sendMessage", "sendDocument")
+                if r["ok"] and r["method"] == "sendMessage"
                 and r["result"]["chat"]["id"] == chat_id
             ]
 
@@ -911,8 +886,7 @@ class FakeBotAPI:
               body: bytes) -> tuple[int, str, bytes]:
         """Run one Bot API method under the lock, recording the outcome."""
         params: JSON = {}
-        files: dict[str, UploadedFile] = {}
-        record: Record = {"method": method, "params": params, "files": {}, "text": None,
+        record: Record = {"method": method, "params": params, "text": None,
                           "time": time.monotonic(), "ok": False, "result": None, "error": None}
         try:
             if token != self.token:
@@ -920,10 +894,10 @@ class FakeBotAPI:
             handler = self._methods.get(method.lower())
             if handler is None:
                 raise ApiError("Not Found", 404)
-            params, files = decode_request(content_type, body, query)
-            record.update(params=params, files=files)
+            params = decode_request(content_type, body, query)
+            record.update(params=params)
             self._maybe_flood(method)
-            result = handler(params, files)
+            result = handler(params)
         except ApiError as exc:
             record["error"] = exc.description
             if exc.code == 429:
@@ -997,7 +971,6 @@ class FakeBotAPI:
         message = self._messages.get(chat_id, {}).get(message_id)
         if message is None:
             raise bad_request({"edit": "message to edit not found",
-                               "delete": "message to delete not found",
                                "reply to": "message to be replied not found"}[purpose])
         return message
 
@@ -1020,14 +993,13 @@ class FakeBotAPI:
         reply_copy.pop("reply_to_message", None)
         return reply_copy
 
-    def _formatted(self, params: JSON, key: str, limit: int,
-                   entities_key: str) -> tuple[str, list[JSON]]:
-        """Parse text/caption per parse_mode; return trimmed plain text and entities."""
-        text = params.get(key)
+    def _text(self, params: JSON) -> tuple[str, list[JSON]]:
+        """Parse the text per parse_mode; return trimmed plain text and entities."""
+        text = params.get("text")
         text = "" if text is None else str(text)
         parse_mode = params.get("parse_mode") or ""
-        if entities_key in params:
-            plain, entities = text, list(params[entities_key] or [])
+        if "entities" in params:
+            plain, entities = text, list(params["entities"] or [])
         elif parse_mode.upper() == "HTML":
             try:
                 plain, entities = parse_html(text)
@@ -1038,34 +1010,23 @@ class FakeBotAPI:
         else:
             raise bad_request("unsupported parse_mode")
         plain, entities = _strip(plain, entities)
-        if utf16_len(plain) > limit:
-            raise bad_request("message is too long" if key == "text"
-                              else "message caption is too long")
-        return plain, entities
-
-    def _text(self, params: JSON) -> tuple[str, list[JSON]]:
-        plain, entities = self._formatted(params, "text", MAX_MESSAGE_UTF16, "entities")
+        if utf16_len(plain) > MAX_MESSAGE_UTF16:
+            raise bad_request("message is too long")
         if not plain:
             raise bad_request("message text is empty")
         return plain, entities
 
     # ------------------------------------------------------------ API methods
 
-    def _api_getMe(self, params: JSON, files: dict) -> JSON:
+    def _api_getMe(self, params: JSON) -> JSON:
         return copy.deepcopy(self.bot_user)
 
-    def _api_logOut(self, params: JSON, files: dict) -> bool:
-        return True
-
-    def _api_close(self, params: JSON, files: dict) -> bool:
-        return True
-
-    def _api_deleteWebhook(self, params: JSON, files: dict) -> bool:
+    def _api_deleteWebhook(self, params: JSON) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
-    def _api_getUpdates(self, params: JSON, files: dict) -> list[JSON]:
+    def _api_getUpdates(self, params: JSON) -> list[JSON]:
         offset = params.get("offset") or 0
         limit = min(max(params.get("limit") or 100, 1), 100)
         timeout = min(max(float(params.get("timeout") or 0), 0.0), self.poll_cap)
@@ -1087,7 +1048,7 @@ class FakeBotAPI:
         return [u for u in self._updates if u["update_id"] >= offset
                 and (not allowed or any(kind in u for kind in allowed))]
 
-    def _api_setMyCommands(self, params: JSON, files: dict) -> bool:
+    def _api_setMyCommands(self, params: JSON) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
             raise bad_request("can't parse commands JSON object")
@@ -1102,16 +1063,7 @@ class FakeBotAPI:
         self._commands[key] = copy.deepcopy(commands)
         return True
 
-    def _api_getMyCommands(self, params: JSON, files: dict) -> list[JSON]:
-        key = _commands_key(params.get("scope"), params.get("language_code", ""))
-        return copy.deepcopy(self._commands.get(key, []))
-
-    def _api_deleteMyCommands(self, params: JSON, files: dict) -> bool:
-        key = _commands_key(params.get("scope"), params.get("language_code", ""))
-        self._commands.pop(key, None)
-        return True
-
-    def _api_sendMessage(self, params: JSON, files: dict) -> JSON:
+    def _api_sendMessage(self, params: JSON) -> JSON:
         chat = self._known_chat(params)
         plain, entities = self._text(params)
         markup = check_reply_markup(params.get("reply_markup"), inline_only=False)
@@ -1124,7 +1076,7 @@ class FakeBotAPI:
             fields["reply_to_message"] = reply
         return self._new_message(chat, self.bot_user, fields)
 
-    def _api_editMessageText(self, params: JSON, files: dict) -> JSON:
+    def _api_editMessageText(self, params: JSON) -> JSON:
         if "inline_message_id" in params:
             raise bad_request("message to edit not found")
         chat = self._known_chat(params)
@@ -1146,7 +1098,7 @@ class FakeBotAPI:
                 message.pop(key, None)
         return copy.deepcopy(message)
 
-    def _api_answerCallbackQuery(self, params: JSON, files: dict) -> bool:
+    def _api_answerCallbackQuery(self, params: JSON) -> bool:
         query = self._callbacks.get(str(params.get("callback_query_id", "")))
         if query is None or query["answered"]:
             raise bad_request(QUERY_INVALID.removeprefix("Bad Request: "))
@@ -1156,19 +1108,13 @@ class FakeBotAPI:
         query.update(answered=True, answer=copy.deepcopy(params))
         return True
 
-    def _api_sendChatAction(self, params: JSON, files: dict) -> bool:
+    def _api_sendChatAction(self, params: JSON) -> bool:
         self._known_chat(params)
         if params.get("action") not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
         return True
 
-    def _api_deleteMessage(self, params: JSON, files: dict) -> bool:
-        chat = self._known_chat(params)
-        self._existing(chat["id"], params.get("message_id"), "delete")
-        del self._messages[chat["id"]][params["message_id"]]
-        return True
-
-    def _api_getFile(self, params: JSON, files: dict) -> JSON:
+    def _api_getFile(self, params: JSON) -> JSON:
         stored = self._files.get(str(params.get("file_id", "")))
         if stored is None:
             raise bad_request("invalid file_id")
@@ -1177,40 +1123,6 @@ class FakeBotAPI:
         return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
                 "file_size": stored.size, "file_path": stored.file_path}
 
-    def _api_sendDocument(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
-        chat = self._known_chat(params)
-        document = self._document_param(params, files)
-        caption, entities = self._formatted(params, "caption", MAX_CAPTION_UTF16,
-                                            "caption_entities")
-        markup = check_reply_markup(params.get("reply_markup"), inline_only=False)
-        fields: JSON = {"document": document}
-        if caption:
-            fields["caption"] = caption
-        if entities:
-            fields["caption_entities"] = entities
-        if markup:
-            fields["reply_markup"] = markup
-        if reply := self._reply_to(chat, params):
-            fields["reply_to_message"] = reply
-        return self._new_message(chat, self.bot_user, fields)
-
-    def _document_param(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
-        """Resolve ``document`` (upload, attach://, or known file_id) to Document JSON."""
-        value = params.get("document")
-        if value is None and "document" in files:
-            value = "attach://document"
-        if isinstance(value, str) and value.startswith("attach://"):
-            upload = files.get(value.removeprefix("attach://"))
-            if upload is None:
-                raise bad_request("wrong remote file identifier specified")
-            filename, content, mime_type = upload
-            return _document_json(self._store_file(filename, content), filename, mime_type)
-        stored = self._files.get(str(value))
-        if stored is None:
-            raise bad_request("wrong file identifier/HTTP URL specified")
-        name = stored.file_path.rsplit("/", 1)[-1]
-        mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return _document_json(stored, name, mime_type)
 
 
 def _document_json(stored: _StoredFile, filename: str, mime_type: str) -> JSON:
@@ -1232,9 +1144,9 @@ def _commands_key(scope: Any, language_code: Any) -> str:
 
 
 def _record_text(method: str, params: JSON, result: Any) -> str | None:
-    """The parsed plain text a record is about (message text or caption)."""
-    if isinstance(result, dict) and ("text" in result or "caption" in result):
-        return result.get("text", result.get("caption"))
+    """The parsed plain text a record is about (a message's text, a callback answer's text)."""
+    if isinstance(result, dict) and "text" in result:
+        return result["text"]
     if method.lower() == "answercallbackquery":
         return params.get("text")
     return None

@@ -8,7 +8,6 @@ index holds exactly the stored passages, and its statistics match a recount.
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 import subprocess
@@ -20,6 +19,8 @@ from typing import Mapping
 import numpy as np
 
 from policybot.index import core as idx
+
+from conftest import clean_env
 
 # Policy-news vocabulary; articles are random sentences of these words.
 WORDS = ("发展 新质生产力 低空经济 产业 科技 创新 改革 开放 人才 合成生物 氢能 储能 项目 园区 企业 绿色 生态 数字 "
@@ -70,18 +71,12 @@ def expected_passages(path: Path) -> dict[str, int]:
     return {a.article_id: len(a.passages) for a in read_file(path, ArticleMeta(), 10**9)}
 
 
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYBOT_", "TELEGRAM_"))}
-    env.update(extra)
-    return env
-
-
 def cli(home: Path, *args: str, stdin: str | bytes | None = None, env: Mapping[str, str] | None = None,
         timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `python -m policybot --home HOME ARGS…` and capture its output."""
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
     proc = subprocess.run([sys.executable, "-m", "policybot", "--home", str(home), *args], input=data,
-                          capture_output=True, env=dict(env or cli_env()), timeout=timeout)
+                          capture_output=True, env=dict(env or clean_env()), timeout=timeout)
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
                                        proc.stderr.decode("utf-8", "replace"))
 

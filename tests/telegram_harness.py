@@ -3,9 +3,7 @@
 `RunningBot` starts the bot's Application (long polling, its own event loop)
 in a background thread, pointed at a `FakeBotAPI` through TELEGRAM_API_URL;
 the helpers talk to it the way Telegram users would (send text, press
-buttons, wait for replies). The `api` and `bot` fixtures are imported by the
-Telegram test modules; `bot` ends by checking the bot never sent anything
-Telegram would reject.
+buttons, wait for replies). The `api` and `bot` fixtures are in conftest.py.
 """
 
 from __future__ import annotations
@@ -13,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from conftest import make_corpus
 from fakebotapi import FakeBotAPI
 from policybot.config import Settings
-from policybot.bot.app import ALLOWED_UPDATES, Throttle, build_application
+from policybot.bot.app import ALLOWED_UPDATES, build_application
+from policybot.bot.state import Throttle, state_of
 
 ADMIN = 1001
 USER = 2002
@@ -85,20 +81,7 @@ class RunningBot:
 
     @property
     def corpus(self) -> Any:
-        return self.app.bot_data["corpus"]
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI(token="123456:TEST-token") as fake:
-        yield fake
-
-
-@pytest.fixture
-def bot(api: FakeBotAPI, seed_home: Path) -> Iterator[RunningBot]:
-    with RunningBot(api, seed_home) as running:
-        yield running
-    api.assert_no_errors()
+        return state_of(self.app).corpus
 
 
 # ---- helpers ----------------------------------------------------------------------------------

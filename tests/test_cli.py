@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, clean_env
 
 QUESTION = "宜兴发展哪些新赛道?"
 FIELDS = {"rank", "score", "article_id", "title", "source", "date", "url", "section", "paragraph", "text", "snippet"}
 
 
 def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYBOT_", "TELEGRAM_"))}
+    env = clean_env()
     return subprocess.run([sys.executable, "-m", "policybot", "--home", str(home), *args], input=stdin,
                           capture_output=True, text=True, env=env, timeout=120)
 
@@ -121,7 +121,7 @@ def test_every_command_help_has_an_example(empty_home: Path) -> None:
 
 
 def test_interactive_prompt_on_a_terminal(seed_home: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYBOT_", "TELEGRAM_"))}
+    env = clean_env()
     pid, fd = pty.fork()
     if pid == 0:  # child: a terminal session running policybot with no command
         os.execve(sys.executable, [sys.executable, "-m", "policybot", "--home", str(seed_home)], env)
@@ -151,7 +151,7 @@ def test_interactive_prompt_on_a_terminal(seed_home: Path) -> None:
 
 def test_python_m_and_console_script_agree(seed_home: Path) -> None:
     script = Path(sys.executable).parent / "policybot"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYBOT_", "TELEGRAM_"))}
+    env = clean_env()
     via_script = subprocess.run([str(script), "--home", str(seed_home), "ask", "--json", QUESTION],
                                 capture_output=True, text=True, env=env, timeout=120)
     via_module = run(seed_home, "ask", "--json", QUESTION)

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 
-from conftest import make_corpus
-from reliability_helpers import (article_token, check_store, cli_env, expected_passages, make_articles,
-                                 recount_from_segments, write_jsonl)
+from conftest import clean_env, make_corpus
+from reliability_helpers import (article_token, check_store, expected_passages, make_articles, recount_from_segments,
+                                 write_jsonl)
 
 N_ARTICLES = 400
 BATCH = 40
@@ -70,10 +70,10 @@ def test_readers_never_see_half_added_articles_or_a_torn_index(tmp_path: Path) -
 
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER.format(batch=BATCH, removed=REMOVED), str(home), str(first), str(second)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=cli_env())
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=clean_env())
     ask_process = subprocess.Popen(
         [sys.executable, "-m", "policybot", "--home", str(home), "ask", "--json"], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env())
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
     questions = _questions(rng, 3000)
     asked: list[str] = []
     ask_output: list[bytes] = []

@@ -28,7 +28,8 @@ import pytest
 from policybot.segment import bulk
 from policybot import corpus as corpus_module
 
-from reliability_helpers import (assert_bm25_parity, check_store, cli, cli_env, expected_passages, make_articles,
+from conftest import clean_env
+from reliability_helpers import (assert_bm25_parity, check_store, cli, expected_passages, make_articles,
                                  write_jsonl)
 
 #: Inputs in order: (articles, long articles?, trials before the add is completed).
@@ -39,7 +40,7 @@ QUERIES = ["宜兴发展低空经济和合成生物", "无锡人才政策", "新
 
 
 def _env(workers: bool) -> dict[str, str]:
-    return cli_env(**{bulk.WORKERS_ENV: "2" if workers else "1"})
+    return clean_env(**{bulk.WORKERS_ENV: "2" if workers else "1"})
 
 
 def _children(pid: int) -> list[int]:

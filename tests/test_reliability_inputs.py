@@ -27,14 +27,13 @@ import pytest
 
 from policybot import cli
 
+from conftest import PROXY_VARS, clean_env, make_corpus, make_seed_home, scrub_environ
 from reliability_helpers import cli as run_cli
-from reliability_helpers import cli_env
 
 GOOD = "梁溪推进科创飞地建设\n梁溪区布局9个科创飞地,推动创新资源向中心城区集聚。\n梁溪还将深化国企改革,培育国企产业化主体。"
 GOOD_LINE = json.dumps({"title": "好的一行", "text": "正文内容说明政策。"}, ensure_ascii=False)
 SCRIPTS_ONLY = ("<!doctype html><html><head><title>只有脚本</title><script>var a = '政策正文由脚本生成';</script></head>"
                 "<body><script>document.write('<p>政策</p>')</script><noscript></noscript></body></html>")
-PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 
 
 # ---- a local web server with misbehaving pages -------------------------------------------
@@ -178,12 +177,8 @@ def _make_inputs(d: Path) -> None:
 @pytest.fixture(scope="module")
 def battery_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A home with the seed article and one added article, and a folder of bad inputs."""
-    from conftest import SEED, make_corpus
-
     root = tmp_path_factory.mktemp("battery")
-    home = root / "home"
-    (home / "corpus").mkdir(parents=True)
-    (home / "corpus" / SEED.name).write_bytes(SEED.read_bytes())
+    home = make_seed_home(root / "home")
     _make_inputs(root / "in")
     corpus = make_corpus(home)
     corpus.sync()
@@ -216,9 +211,7 @@ def _main(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pyte
           env: dict[str, str] | None = None, stdin: bytes = b"") -> tuple[int, str, str]:
     """`cli.main(args)` in this process with its own environment and stdin."""
     with monkeypatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith(("POLICYBOT_", "TELEGRAM_")) or name in PROXY_VARS:
-                patch.delenv(name)
+        scrub_environ(patch, also=PROXY_VARS)
         for name, value in (env or {}).items():
             patch.setenv(name, value)
         patch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
@@ -254,7 +247,7 @@ def test_bad_input_battery_as_real_processes(battery_home, server: str) -> None:
     listing = run_cli(home, "list", "--json")
     assert listing.returncode == 0, listing.stderr
     generation = _generation(home)
-    base_env = {k: v for k, v in cli_env().items() if k not in PROXY_VARS}
+    base_env = clean_env(also=PROXY_VARS)
 
     def run(case: Case):
         return case, run_cli(home, *_args(case, inputs, server), stdin=case.stdin or b"",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from policybot import render
 from policybot.search.ranking import Answer, Result
 from policybot.store import PassageRow
 
-from reliability_helpers import cli_env
+from conftest import clean_env, make_corpus, make_seed_home, scrub_environ
 
 QUESTIONS = {
     "empty": "",
@@ -47,20 +46,14 @@ NOTHING_TO_ASK = ("empty", "blank", "only punctuation", "only emoji", "only stop
 @pytest.fixture(scope="module")
 def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home with the seed article indexed, shared by the question tests (they only read)."""
-    from conftest import SEED, make_corpus
-
-    home = tmp_path_factory.mktemp("questions") / "home"
-    (home / "corpus").mkdir(parents=True)
-    (home / "corpus" / SEED.name).write_bytes(SEED.read_bytes())
+    home = make_seed_home(tmp_path_factory.mktemp("questions") / "home")
     make_corpus(home).sync()
     return home
 
 
 def _ask(home: Path, args: list[str], capsys, monkeypatch, stdin: str = "") -> tuple[int, str, str]:
     with monkeypatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith(("POLICYBOT_", "TELEGRAM_")):
-                patch.delenv(name)
+        scrub_environ(patch)
         patch.setattr("sys.stdin", io.StringIO(stdin))
         capsys.readouterr()
         code = cli.main(["--home", str(home), "ask", *args])
@@ -103,12 +96,12 @@ def test_odd_questions_as_real_processes(seeded_home: Path) -> None:
     lines = "\n".join(q for q in QUESTIONS.values() if q.strip()) + "\n"
     for args in (["--json"], []):
         result = subprocess.run([sys.executable, "-m", "policybot", "--home", str(home), "ask", *args],
-                                input=lines.encode("utf-8"), capture_output=True, env=cli_env(), timeout=120)
+                                input=lines.encode("utf-8"), capture_output=True, env=clean_env(), timeout=120)
         assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
         if args:
             assert len([json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]) == lines.count("\n")
     empty = subprocess.run([sys.executable, "-m", "policybot", "--home", str(home), "ask", "--json", ""],
-                           capture_output=True, env=cli_env(), timeout=120)
+                           capture_output=True, env=clean_env(), timeout=120)
     assert empty.returncode == 0 and json.loads(empty.stdout) == {"question": "", "results": []}
 
 

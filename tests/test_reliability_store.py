@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pickle
 import re
 import shutil
@@ -24,8 +23,7 @@ import pytest
 
 from policybot import cli
 
-from conftest import ROOT
-from reliability_helpers import cli_env
+from conftest import ROOT, clean_env, make_corpus, make_seed_home, scrub_environ
 
 SRC = ROOT / "src" / "policybot"
 QUESTION = "宜兴发展哪些新赛道?"
@@ -68,11 +66,7 @@ def _payload(marker: Path) -> bytes:
 @pytest.fixture(scope="module")
 def good_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synced seed home whose WAL is folded into store.sqlite3."""
-    from conftest import SEED, make_corpus
-
-    home = tmp_path_factory.mktemp("good") / "home"
-    (home / "corpus").mkdir(parents=True)
-    shutil.copy(SEED, home / "corpus" / SEED.name)
+    home = make_seed_home(tmp_path_factory.mktemp("good") / "home")
     corpus = make_corpus(home)
     corpus.sync()
     corpus.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -88,9 +82,7 @@ def _copy(good_home: Path, tmp_path: Path) -> Path:
 
 def _main(home: Path, *args: str, capsys, monkeypatch) -> tuple[int, str, str]:
     with monkeypatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith(("POLICYBOT_", "TELEGRAM_")):
-                patch.delenv(name)
+        scrub_environ(patch)
         patch.setattr("sys.stdin", io.StringIO(""))
         capsys.readouterr()
         code = cli.main(["--home", str(home), *args])
@@ -178,7 +170,7 @@ def test_tampered_store_as_a_real_process(good_home: Path, tmp_path: Path) -> No
     conn.close()
     for args in (["ask", QUESTION], ["reindex"], ["ask", "--json", QUESTION]):
         result = subprocess.run([sys.executable, "-m", "policybot", "--home", str(home), *args], capture_output=True,
-                                text=True, env=cli_env(), timeout=120)
+                                text=True, env=clean_env(), timeout=120)
         assert "Traceback" not in result.stderr
         if args[0] == "ask" and args[1] == QUESTION:
             assert result.returncode == 1 and result.stderr.startswith("error: index segment"), result.stderr

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -25,16 +24,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, make_corpus
+from conftest import ROOT, clean_env, make_corpus
 from fakebotapi import FakeBotAPI, parse_html, utf16_len
 from policybot import render
 from policybot.search.ranking import Answer, Result
 from policybot.store import ArticleRow, PassageRow
-from policybot.bot.app import NOT_ADMIN, SORRY, WAIT, Throttle
+from policybot.bot.state import Throttle, state_of
+from policybot.bot.texts import NOT_ADMIN, SORRY, WAIT
 from telegram_harness import (ADMIN, GROUP, NEW_TRACKS, OFF_TOPIC, OTHER, QUESTION, SEED_TITLE, USER, RunningBot,
-                              api, bold, bot, buttons, current, n_articles, press, reply, wait_edit)
-
-__all__ = ["api", "bot"]  # fixtures, imported so pytest finds them here
+                              bold, buttons, current, n_articles, press, reply, wait_edit)
 
 # ---- /start, questions, buttons ---------------------------------------------------------------
 
@@ -409,11 +407,11 @@ def test_a_failing_update_is_logged_answered_kindly_and_the_bot_keeps_running(
                 raise RuntimeError("index exploded")
             return getattr(real, name)
 
-    bot.app.bot_data["corpus"] = Broken()
+    state_of(bot.app).corpus = Broken()
     with caplog.at_level(logging.ERROR, logger="policybot.telegram"):
         assert reply(api, USER, QUESTION)["text"] == SORRY
     assert any(r.exc_info and "index exploded" in str(r.exc_info[1]) for r in caplog.records)
-    bot.app.bot_data["corpus"] = real
+    state_of(bot.app).corpus = real
     assert NEW_TRACKS in reply(api, USER, QUESTION)["text"]
     assert reply(api, USER, "/nosuchcommand")["text"].startswith("不认识这个命令")
 
@@ -435,8 +433,8 @@ def test_missing_token_is_one_line_and_exit_code_2(tmp_path: Path, monkeypatch: 
 
 @pytest.mark.slow
 def test_python_bot_py_runs_until_sigterm(api: FakeBotAPI, seed_home: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.root,
-           "POLICYBOT_HOME": str(seed_home), "POLICYBOT_ADMIN_IDS": str(ADMIN)}
+    env = clean_env(TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_URL=api.root, POLICYBOT_HOME=str(seed_home),
+                    POLICYBOT_ADMIN_IDS=str(ADMIN))
     proc = subprocess.Popen([sys.executable, str(ROOT / "bot.py")], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -451,17 +449,8 @@ def test_python_bot_py_runs_until_sigterm(api: FakeBotAPI, seed_home: Path, tmp_
 
 
 def test_wrong_token_is_a_clear_error(api: FakeBotAPI, seed_home: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "999:WRONG", "TELEGRAM_API_URL": api.root,
-           "POLICYBOT_HOME": str(seed_home)}
+    env = clean_env(TELEGRAM_BOT_TOKEN="999:WRONG", TELEGRAM_API_URL=api.root, POLICYBOT_HOME=str(seed_home))
     done = subprocess.run([sys.executable, str(ROOT / "bot.py")], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2
     assert "error: Telegram did not accept TELEGRAM_BOT_TOKEN" in done.stderr.strip().splitlines()[-1]
-
-
-def test_only_the_bot_package_imports_telegram() -> None:
-    package = ROOT / "src" / "policybot"
-    importers = {path.relative_to(package).parts[0] for path in package.rglob("*.py")
-                 if any(line.lstrip().startswith(("import telegram", "from telegram"))
-                        for line in path.read_text(encoding="utf-8").splitlines())}
-    assert importers == {"bot"}

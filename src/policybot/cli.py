@@ -11,7 +11,6 @@ from typing import Sequence
 
 from .config import Settings
 from .errors import InputError, PolicybotError
-from .ingest.article import ArticleMeta, parse_date
 
 PROMPT = "问题> "
 #: Undecodable bytes in arguments or stdin arrive as lone surrogates (surrogateescape).
@@ -137,8 +136,7 @@ def _interactive(corpus, args: argparse.Namespace) -> int:
     """A question prompt on a terminal; empty line or Ctrl-D ends it."""
     from . import render
 
-    n_articles = corpus.store.counts()[0]
-    print(f"policybot — {n_articles} 篇文章。输入问题,回车提问;空行或 Ctrl-D 退出。")
+    print(f"policybot — {corpus.counts().articles} 篇文章。输入问题,回车提问;空行或 Ctrl-D 退出。")
     while True:
         try:
             question = _clean(input(PROMPT).strip())
@@ -154,16 +152,14 @@ def _interactive(corpus, args: argparse.Namespace) -> int:
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
+    from .corpus import Corpus
 
-    from .ingest.sources import valid_article_id
-
-    if args.article_id is not None and not valid_article_id(args.article_id):
+    if args.article_id is not None and not Corpus.valid_article_id(args.article_id):
         raise InputError(f"--id {args.article_id[:40]!r} has spaces or symbols",
                          "use letters, digits, '.', '_', ':' or '-' (at most 64)")
-    meta = ArticleMeta(title=args.title, source=args.source, date=parse_date(args.date) if args.date else None,
-                       url=args.url, article_id=args.article_id)
     corpus = _open(settings, sync=False)
-    results = corpus.add(args.inputs, meta, replace=args.replace, progress=_err)
+    results = corpus.add_inputs(args.inputs, title=args.title, source=args.source, date=args.date, url=args.url,
+                                article_id=args.article_id, replace=args.replace, progress=_err)
     if args.json:
         print(render.to_json([r.as_dict() for r in results]))
     for r in results:

@@ -7,6 +7,7 @@ snapshot, which it reloads when another process or thread commits a change.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass
@@ -17,10 +18,11 @@ from .segment import bulk
 from .index import core as idx
 from .config import Settings
 from .errors import InputError, NotFoundError, PolicybotError
-from .ingest.article import Article, ArticleMeta
+from .ingest.article import Article, ArticleMeta, parse_date
 from .search.ranking import Answer, Searcher
 from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
-from .ingest.sources import iter_files, read_file, read_stdin, read_url
+from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files, read_file, read_stdin, read_url,
+                             valid_article_id)
 from .store import ArticleRow, PassageRow, Store, decode_section, encode_section
 
 Progress = Callable[[str], None]
@@ -335,3 +337,75 @@ class Corpus:
             if rows:
                 idx.add_passages(conn, [r[0] for r in rows], terms)
         return len(rows)
+
+    # ---- for the shells: plain arguments and rows, nothing from below ----------
+
+    @staticmethod
+    def valid_article_id(article_id: str) -> bool:
+        """Whether `article_id` may name an article: letters, digits, '.', '_', ':' and '-' (at most 64)."""
+        return valid_article_id(article_id)
+
+    @staticmethod
+    def can_read(name: str) -> bool:
+        """Whether a file called `name` is of a kind `add_bytes` reads (.txt .md .html .jsonl …)."""
+        return Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+
+    def add_inputs(self, inputs: Sequence[str], *, title: str | None = None, source: str | None = None,
+                   date: str | None = None, url: str | None = None, article_id: str | None = None,
+                   replace: bool = False, progress: Progress = _quiet) -> list[AddResult]:
+        """`add` with the metadata as plain values; `date` in any common form (InputError when malformed)."""
+        meta = ArticleMeta(title=title, source=source, date=parse_date(date) if date else None, url=url,
+                           article_id=article_id)
+        return self.add(inputs, meta, replace=replace, progress=progress)
+
+    def add_url(self, url: str) -> list[AddResult]:
+        """Add the article at an http(s) address, and nothing else (the bot passes user text here)."""
+        if not url.lower().startswith(("http://", "https://")):
+            raise InputError(f"{url[:60]} is not an http(s) address", "give an http(s):// address")
+        return self.add([url])
+
+    def add_bytes(self, data: bytes, name: str, *, origin: str, title: str | None = None,
+                  source: str | None = None, date: str | None = None, url: str | None = None) -> list[AddResult]:
+        """Add the articles in one upload or pasted text, read as its name's suffix says (plain text if none).
+
+        `title` names the article when the input holds just one; `source`, `date` (YYYY-MM-DD) and
+        `url` fill in only what the text itself does not say, like a forwarded post's channel and day.
+        """
+        articles = articles_from_bytes(data, name, ArticleMeta(), suffix=Path(name).suffix.lower())
+        fallback = {k: v for k, v in (("source", source), ("date", date), ("url", url)) if v}
+        filled = []
+        for article in articles:
+            changes = {k: v for k, v in fallback.items() if not getattr(article, k)}
+            if title and len(articles) == 1:
+                changes["title"] = title
+            filled.append(dataclasses.replace(article, **changes) if changes else article)
+        return self.add_articles(filled, origins=[origin] * len(filled))
+
+    def neighbours(self, passage_id: int, around: int = 1) -> list[PassageRow]:
+        """A passage and up to `around` passages either side of it in its article ([] if it is gone)."""
+        return self.store.neighbours(passage_id, around)
+
+    def passages_of(self, article_id: str) -> list[PassageRow]:
+        """An article's passages in order ([] if there is no such article)."""
+        return self.store.article_passages(article_id)
+
+    def counts(self) -> Counts:
+        """How many articles, passages and characters are stored."""
+        return Counts(*self.store.counts())
+
+    def newest_date(self) -> str | None:
+        """The date of the newest dated article."""
+        return self.store.date_range()[1]
+
+    def generation(self) -> int:
+        """A number that changes whenever the stored articles change (a key for caches built from them)."""
+        return self.store.generation()
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the store holds."""
+
+    articles: int
+    passages: int
+    characters: int
