@@ -38,8 +38,9 @@ Reports hit@1 and hit@3 of both systems (questions marked `needs_section` must
 be first) and the share of off-topic questions that get no passage.
 
 `--homes DIR` keeps the built homes and reuses them while ingestion and
-segmentation are unchanged; `--set NAME=VALUE` overrides a `policybot.search.ranking`
-constant for one run (ablations, e.g. `--set W_COVER=0`).
+segmentation are unchanged; `--set NAME=VALUE` changes a field of
+`policybot.search.RankingParams` for one run (ablations, e.g. `--set coverage_weight=0`):
+every search of the run is given those parameters.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ import tempfile
 import time
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -67,8 +68,10 @@ if str(ROOT / "src") not in sys.path:  # runnable from a checkout without instal
 from policybot.config import Settings  # noqa: E402
 from policybot.corpus import Corpus  # noqa: E402
 from policybot.ingest.article import ArticleMeta, build_article  # noqa: E402
-from policybot.search.ranking import Searcher  # noqa: E402
+from policybot.errors import InputError  # noqa: E402
 from policybot.ingest.sources import articles_from_jsonl  # noqa: E402
+from policybot.search import RankingParams, Searcher  # noqa: E402
+from policybot.search.params import with_overrides  # noqa: E402
 
 KS = (1, 5, 20)
 MRR_AT = 10
@@ -244,10 +247,10 @@ def baseline_ranks(rset: RetrievalSet) -> list[int | None]:
     return ranks
 
 
-def temp_corpus(root: Path) -> Corpus:
+def temp_corpus(root: Path, params: RankingParams | None = None) -> Corpus:
     home = Path(tempfile.mkdtemp(prefix="home-", dir=root))
     (home / "corpus").mkdir()
-    return Corpus(Settings.from_env(env={}, home=home))
+    return Corpus(Settings.from_env(env={}, home=home), params=params)
 
 
 def index_fingerprint() -> str:
@@ -265,10 +268,12 @@ def index_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def cached_corpus(cache: Path | None, root: Path, key: str, build: Callable[[Corpus], None]) -> Corpus:
-    """A home built by `build`, kept under `cache/key-fingerprint` and reused while the fingerprint holds."""
+def cached_corpus(cache: Path | None, root: Path, key: str, build: Callable[[Corpus], None],
+                  params: RankingParams | None = None) -> Corpus:
+    """A home built by `build`, kept under `cache/key-fingerprint` and reused while the fingerprint holds;
+    its questions are ranked with `params` (default: `RankingParams()`)."""
     if cache is None:
-        corpus = temp_corpus(root)
+        corpus = temp_corpus(root, params)
         build(corpus)
         return corpus
     home = cache / f"{key}-{index_fingerprint()}"
@@ -280,14 +285,14 @@ def cached_corpus(cache: Path | None, root: Path, key: str, build: Callable[[Cor
         (home / "corpus").mkdir(parents=True)
         build(Corpus(Settings.from_env(env={}, home=home)))
         done.touch()
-    return Corpus(Settings.from_env(env={}, home=home))
+    return Corpus(Settings.from_env(env={}, home=home), params=params)
 
 
 def ask_fn(corpus: Corpus, rule: bool) -> Callable[[str, int], list]:
-    """The normal search path; without the rule, the same Searcher with min_coverage=0."""
+    """The normal search path; without the rule, a Searcher with the corpus's parameters but min_coverage=0."""
     if rule:
         return lambda q, k: corpus.ask(q, k=k).results
-    searcher = Searcher(corpus.segmenter, min_coverage=0.0)
+    searcher = Searcher(corpus.segmenter, replace(corpus.searcher.params, min_coverage=0.0))
     return lambda q, k: searcher.ask(corpus.store, corpus.snapshot(), q, k).results
 
 
@@ -395,14 +400,15 @@ def read_distractors(path: Path) -> list:
         return list(articles_from_jsonl(f.read(), path.name, ArticleMeta()))
 
 
-def seed_corpus(root: Path, seed_article: Path, distractors: Path | None, cache: Path | None = None) -> Corpus:
+def seed_corpus(root: Path, seed_article: Path, distractors: Path | None, cache: Path | None = None,
+                params: RankingParams | None = None) -> Corpus:
     def build(corpus: Corpus) -> None:
         corpus.add([str(seed_article)])
         if distractors:
             corpus.add_articles(read_distractors(distractors))
 
     key = "seed" + (f"+{distractors.name.split('.')[0]}" if distractors else "")
-    return cached_corpus(cache, root, key, build)
+    return cached_corpus(cache, root, key, build, params)
 
 
 def seed_eval(corpus: Corpus, questions: Path, verbose: bool = False) -> dict[str, object]:
@@ -486,19 +492,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--homes", type=Path, help="keep the built homes here and reuse them while ingestion and "
                     "segmentation are unchanged (default: build in a temporary folder)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                    help="override a policybot.search.ranking constant for this run, e.g. --set W_NAME=1 (ablations)")
+                    help="change a policybot.search.RankingParams field for this run, e.g. "
+                    "--set proper_name_multiplier=1 (ablations; repeatable)")
     args = ap.parse_args(argv)
-    import policybot.search.ranking as search_module
-
-    for item in args.set:
-        name, _, value = item.partition("=")
-        if not hasattr(search_module, name):
-            ap.error(f"policybot.search.ranking has no {name}")
-        current = getattr(search_module, name)
-        if isinstance(current, bool):
-            setattr(search_module, name, value.strip().lower() in ("1", "true", "yes", "on"))
-        else:
-            setattr(search_module, name, type(current)(value))
+    try:
+        params = with_overrides(RankingParams(), args.set)
+    except InputError as error:
+        ap.error(f"--set: {error}")
     if not args.sets and not args.seed_questions:
         ap.error("give retrieval set folders and/or --seed-questions")
 
@@ -510,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for setdir in args.sets:
             started = time.monotonic()
             rset = load_set(setdir, args.limit)
-            corpus = cached_corpus(args.homes, root, rset.name, lambda c: c.add_articles(articles_of(rset)))
+            corpus = cached_corpus(args.homes, root, rset.name, lambda c: c.add_articles(articles_of(rset)), params)
             built = time.monotonic() - started
             entry: dict[str, object] = {"queries": len(rset.queries), "gold_reachable": gold_coverage(corpus, rset)}
             if not args.no_baseline:
@@ -547,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report[rset.name] = entry
             sys.stdout.flush()
         if args.seed_questions:
-            corpus = seed_corpus(root, args.seed_article, args.distractors, args.homes)
+            corpus = seed_corpus(root, args.seed_article, args.distractors, args.homes, params)
             seed = seed_eval(corpus, args.seed_questions, args.verbose)
             report["seed"] = seed
             n_articles = len(corpus.articles())

@@ -180,8 +180,11 @@ def _cpu_seconds() -> float:
 def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) -> None:
     """Run in a fresh process: cold load, RSS, query latency, top-10s; optionally add/remove one article."""
     started = time.perf_counter()
+    from dataclasses import replace
+
     from policybot.index import core as idx
-    from policybot.search import ranking as search
+    from policybot.search import RankingParams, Searcher
+    from policybot.search.query import parse_query
     from policybot.config import Settings
     from policybot.corpus import Corpus
 
@@ -200,13 +203,14 @@ def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) ->
         out_file.write_text(json.dumps({"add_probe_load_s": load_s, **_add_remove(corpus)}), encoding="utf-8")
         return
     questions = json.loads(questions_file.read_text(encoding="utf-8"))
-    k = search.CANDIDATES
+    params = RankingParams()
+    k = params.candidates
     out: dict = {"import_s": imported - started, "load_s": load_s, "jieba_s": jieba_s, "k": k,
                  "rss_loaded_mb": rss_loaded, "segments": len(snapshot.segments),
                  "n_docs": snapshot.stats.n_docs, "queries": []}
     for question in questions:
         t0 = time.perf_counter()
-        terms = search.parse_query(segmenter, question).terms
+        terms = parse_query(segmenter, question, params.strip_question_words).terms
         t1 = time.perf_counter()
         ids = idx.term_ids_for(store.conn, terms)
         ranked = snapshot.top([ids.get(t, -1) for t in terms], k)
@@ -225,25 +229,23 @@ def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) ->
         ids = idx.term_ids_for(store.conn, entry["terms"])
         snapshot.top([ids.get(t, -1) for t in entry["terms"]], 10)
         entry["search10_ms"] = (time.perf_counter() - t0) * 1e3
-    def time_asks() -> list[float]:
+    def time_asks(ask) -> list[float]:
         times = []
         for question in questions[:100]:
             t0 = time.perf_counter()
-            corpus.ask(question)
+            ask(question)
             times.append((time.perf_counter() - t0) * 1e3)
         return times
 
     # The whole in-process answer (candidate features, snippets) for the first 100 questions; then
-    # the same questions with the article signal off, and on again (its article cache now warm):
-    # what the signal costs a running bot, measured in this process.
-    out["ask_ms"] = time_asks()
-    weight = search.W_ARTICLE
-    search.W_ARTICLE = 0.0
-    try:
-        out["ask_no_article_ms"] = time_asks()
-    finally:
-        search.W_ARTICLE = weight
-    out["ask_again_ms"] = time_asks()
+    # the same questions with the article signal off (a searcher of its own over the same store and
+    # snapshot), and on again (its article cache now warm): what the signal costs a running bot,
+    # measured in this process.
+    out["ask_ms"] = time_asks(corpus.ask)
+    no_article = Searcher(segmenter, replace(corpus.searcher.params, article_weight=0.0))
+    out["ask_no_article_ms"] = time_asks(
+        lambda q: no_article.ask(corpus.store, corpus.snapshot(), q, corpus.settings.top_k))
+    out["ask_again_ms"] = time_asks(corpus.ask)
     out["rss_mb"], out["rss_peak_mb"] = rss_mb()
     out_file.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 

@@ -100,3 +100,25 @@ def test_answer_elsewhere(ev) -> None:
     count.add(["马克龙"], "法国总统发表讲话。")
     count.add(["21"], "21日发生爆炸。")  # answers shorter than three characters are too common to count
     assert (count.misses, count.holding) == (3, 1)
+
+
+def test_set_changes_the_ranking_parameters_of_the_run(ev, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    # No passage can cover twice the question, nor repeat 1000 of its characters: every question is refused ...
+    assert ev.main([str(TINY), "--no-baseline", "--no-rule", "--json", str(out),
+                    "--set", "min_coverage=2", "--set", "min_phrase_chars=1000"]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))["eval_tiny"]
+    assert report["no_answer"] == 1.0 and report["policybot"]["R@20"] == 0.0
+    # ... but the no-rule row still answers them (min_coverage=0 over the same parameters).
+    assert report["policybot_no_rule"]["R@5"] == 1.0
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("W_NAMED=0", "no ranking parameter 'W_NAMED'"),
+    ("candidates=1.5", "candidates takes a whole number"),
+    ("title_match_headings=maybe", "title_match_headings is a switch"),
+])
+def test_set_refuses_unknown_names_and_wrong_types(ev, capsys, assignment: str, message: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        ev.main([str(TINY), "--set", assignment])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err

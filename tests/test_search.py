@@ -4,14 +4,21 @@ duplicates are folded, and a tiny first corpus ranks sensibly."""
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
 
+from policybot.corpus import Corpus
+from policybot.errors import InputError
 from policybot.index.core import term_ids_for
 from policybot.ingest.article import ArticleMeta, build_article
-from policybot.search import ranking as search
-from policybot.search.ranking import Searcher, longest_common, named_share, parse_query
+from policybot.search import RankingParams, Searcher
+from policybot.search.articles import ArticleTexts
+from policybot.search.params import provenance, with_overrides
+from policybot.search.query import parse_query
+from policybot.search.signals import longest_common, named_share
+from policybot.search.snippets import answer_kind
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,10 +146,15 @@ def test_longest_common() -> None:
 
 
 def test_named_share() -> None:
-    assert named_share("黄蝉的别称", "黄蝉", ()) == 1.0
-    assert named_share("黄蝉的别称", "软枝黄蝉", ()) == 0.5
-    assert named_share("宜兴发展新赛道", "发力新质", ("宜兴", "打造发展新质生产力特色优势")) == 1.0
-    assert named_share("别称", "黄", ()) == 0.0  # a one-character title names nothing
+    def share(core: str, title: str, headings: tuple[str, ...], headings_max: int | None = 12) -> float:
+        return named_share(core, title, headings, min_chars=2, heading_max_chars=headings_max)
+
+    assert share("黄蝉的别称", "黄蝉", ()) == 1.0
+    assert share("黄蝉的别称", "软枝黄蝉", ()) == 0.5
+    assert share("宜兴发展新赛道", "发力新质", ("宜兴", "打造发展新质生产力特色优势")) == 1.0
+    assert share("宜兴发展新赛道", "发力新质", ("宜兴",), headings_max=None) == 0.0  # titles only
+    assert share("宜兴发展新赛道", "发力新质", ("宜兴",), headings_max=1) == 0.0  # the heading is too long
+    assert share("别称", "黄", ()) == 0.0  # a one-character title names nothing
 
 
 PLANTS = [
@@ -154,13 +166,17 @@ PLANTS = [
 ]
 
 
-def test_the_article_a_question_names_comes_first(empty_corpus, monkeypatch) -> None:
+def with_params(corpus: Corpus, **changes: object) -> Corpus:
+    """The same home asked with other ranking parameters."""
+    return Corpus(corpus.settings, corpus.segmenter, replace(RankingParams(), **changes))
+
+
+def test_the_article_a_question_names_comes_first(empty_corpus) -> None:
     empty_corpus.add_articles([build_article(text, ArticleMeta(title=title)) for title, text in PLANTS])
     question = "黄蝉的别称是什么?"
     assert empty_corpus.ask(question).results[0].passage.title == "黄蝉"
     # Without the signal the article that repeats 黄蝉 most wins: the test measures the signal.
-    monkeypatch.setattr(search, "W_NAMED", 0.0)
-    assert empty_corpus.ask(question).results[0].passage.title == "软枝黄蝉"
+    assert with_params(empty_corpus, title_match_weight=0.0).ask(question).results[0].passage.title == "软枝黄蝉"
 
 
 def test_traditional_question_finds_simplified_text(seed_corpus) -> None:
@@ -179,7 +195,7 @@ def test_traditional_article_is_found_either_way(empty_corpus) -> None:
     assert "離岸風電" in top.passage.text
 
 
-def test_snippet_shows_the_figure_asked_for(empty_corpus, monkeypatch) -> None:
+def test_snippet_shows_the_figure_asked_for(empty_corpus) -> None:
     text = ("江阴人才公寓建设工作方案已经正式印发,今年人才公寓建设将严格按照时间节点推进,"
             "确保每套房源按时建成并交付使用,让来澄工作的青年人才住得安心、住得舒心。"
             "今年人才公寓计划建成2000套,其中1200套面向青年人才。")
@@ -188,17 +204,16 @@ def test_snippet_shows_the_figure_asked_for(empty_corpus, monkeypatch) -> None:
     question = "人才公寓今年建成多少套?"
     assert "2000套" in empty_corpus.ask(question).results[0].snippet
     # Both sentences hold every question word: without the answer-kind cue the first one wins.
-    monkeypatch.setattr(search, "ANSWER_KIND_BONUS", 0.0)
-    assert "2000套" not in empty_corpus.ask(question).results[0].snippet
+    assert "2000套" not in with_params(empty_corpus, answer_kind_bonus=0.0).ask(question).results[0].snippet
 
 
 def test_answer_kind() -> None:
-    assert search.answer_kind("申报期限延长到什么时候?").search("延长至2月24日")
-    assert search.answer_kind("新增多少个项目?").search("新增3个")
-    assert search.answer_kind("宜兴发展哪些新赛道?") is None
+    assert answer_kind("申报期限延长到什么时候?").search("延长至2月24日")
+    assert answer_kind("新增多少个项目?").search("新增3个")
+    assert answer_kind("宜兴发展哪些新赛道?") is None
 
 
-def test_the_article_naming_the_place_asked_about_is_cited(empty_corpus, monkeypatch) -> None:
+def test_the_article_naming_the_place_asked_about_is_cited(empty_corpus) -> None:
     rule = "对运输疫情防控重点物资取得的收入，免征增值税。"
     # Two cities publish the same measures; each names its city only in the opening paragraph.
     empty_corpus.add_articles([
@@ -208,23 +223,39 @@ def test_the_article_naming_the_place_asked_about_is_cited(empty_corpus, monkeyp
         for city in ("大连市", "铁岭市")])
     question = "铁岭市对运输重点物资的收入有什么税收优惠?"
 
-    def cited_city() -> str:
-        top = empty_corpus.ask(question).results[0]
+    def cited_city(corpus: Corpus) -> str:
+        top = corpus.ask(question).results[0]
         assert rule in top.passage.text and top.duplicates == 1  # the other city's copy is folded in
-        return (empty_corpus.store.article_text(top.passage.article_id) or "")[:3]
+        return (corpus.store.article_text(top.passage.article_id) or "")[:3]
 
-    assert cited_city() == "铁岭市"
+    assert cited_city(empty_corpus) == "铁岭市"
     # The two passages are identical: without the article signal the first one added is cited.
-    monkeypatch.setattr(search, "W_ARTICLE", 0.0)
-    assert cited_city() == "大连市"
+    assert cited_city(with_params(empty_corpus, article_weight=0.0)) == "大连市"
 
 
-def test_article_cache_keeps_within_its_character_budget(empty_corpus, monkeypatch) -> None:
-    monkeypatch.setattr(search, "ARTICLE_CACHE_CHARS", 200)
-    searcher = empty_corpus.searcher
+def test_article_cache_keeps_within_its_character_budget() -> None:
+    texts = ArticleTexts(max_chars=200)
     for n in range(6):
-        searcher._remember_article((f"a{n}", "h"), "字" * 60)
-    assert searcher._articles_chars == sum(map(len, searcher._articles.values())) <= 200
-    assert list(searcher._articles) == [("a3", "h"), ("a4", "h"), ("a5", "h")]  # the oldest went first
-    searcher._remember_article(("huge", "h"), "字" * 201)  # larger than the budget: not kept
-    assert ("huge", "h") not in searcher._articles
+        texts.remember((f"a{n}", "h"), "字" * 60)
+    assert texts.chars == 180 <= 200
+    assert texts.keys() == [("a3", "h"), ("a4", "h"), ("a5", "h")]  # the oldest went first
+    texts.remember(("huge", "h"), "字" * 201)  # larger than the budget: not kept
+    assert ("huge", "h") not in texts.keys() and texts.chars == 180
+
+
+def test_every_ranking_parameter_says_where_its_value_came_from() -> None:
+    for f in fields(RankingParams):
+        source = provenance(f.name)
+        assert len(source) > 10 and source != f.name, f.name
+
+
+def test_overrides_are_typed() -> None:
+    params = with_overrides(RankingParams(), ["coverage_weight=0", "candidates=50", "title_match_headings=off",
+                                              " article_weight = 0.25 "])
+    assert params == replace(RankingParams(), coverage_weight=0.0, candidates=50, title_match_headings=False,
+                             article_weight=0.25)
+    assert isinstance(params.coverage_weight, float) and isinstance(params.candidates, int)
+    assert with_overrides(params, []) == params
+    for bad in ["W_COVER=0", "coverage_weight", "candidates=ten", "min_coverage=nan", "strip_question_words=2"]:
+        with pytest.raises(InputError):
+            with_overrides(RankingParams(), [bad])

@@ -19,6 +19,7 @@ from .index import core as idx
 from .config import Settings
 from .errors import InputError, NotFoundError, PolicybotError
 from .ingest.article import Article, ArticleMeta, parse_date
+from .search.params import RankingParams
 from .search.ranking import Answer, Searcher
 from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
 from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files, read_file, read_stdin, read_url,
@@ -53,9 +54,12 @@ def _quiet(_: str) -> None:
 class Corpus:
     """Articles and their index in one home directory."""
 
-    def __init__(self, settings: Settings, segmenter: Segmenter | None = None) -> None:
+    def __init__(self, settings: Settings, segmenter: Segmenter | None = None,
+                 params: RankingParams | None = None) -> None:
+        """`params`: the ranking's weights and thresholds (default `RankingParams()`)."""
         self.settings = settings
         self._segmenter = segmenter
+        self._params = params
         self._searcher: Searcher | None = None
         self._local = threading.local()
         self._write_lock = threading.Lock()
@@ -75,7 +79,7 @@ class Corpus:
     def searcher(self) -> Searcher:
         """One searcher for the corpus (it caches article texts across questions)."""
         if self._searcher is None:
-            self._searcher = Searcher(self.segmenter)
+            self._searcher = Searcher(self.segmenter, self._params)
         return self._searcher
 
     @property
