@@ -112,18 +112,9 @@ class Segment:
         return Segment(self.seg_id, self.rowids, self.lens, self.term_ids, self.offsets, self.doc_idx,
                        self.tfs, bounds=self.bounds)
 
-    def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Local doc indices and term frequencies of one term, or None."""
-        if not 0 <= term_id < 2**31:
-            return None
-        k = int(np.searchsorted(self.term_ids, np.int32(term_id)))  # same dtype: no copy of term_ids
-        if k == len(self.term_ids) or self.term_ids[k] != term_id:
-            return None
-        start, end = self.offsets[k], self.offsets[k + 1]
-        return self.doc_idx[start:end], self.tfs[start:end]
-
     def postings_of(self, term_ids: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray] | None]:
-        """`postings` of several terms (an int32 array) at once."""
+        """(term id, local doc indices, term frequencies) of each of several terms (an int32 array),
+        or None where the segment lacks the term."""
         ks = np.searchsorted(self.term_ids, term_ids).tolist()
         n = len(self.term_ids)
         found: list[tuple[int, np.ndarray, np.ndarray] | None] = []
@@ -334,13 +325,6 @@ class _Scratch(threading.local):
     """Per-thread score accumulator, kept all-zero between queries."""
 
     acc: np.ndarray | None = None
-    marks: np.ndarray | None = None
-
-    def flags(self, n: int) -> np.ndarray:
-        """An all-False boolean array of at least n (to be left all-False after use)."""
-        if self.marks is None or len(self.marks) < n:
-            self.marks = np.zeros(max(n, 1024), dtype=bool)
-        return self.marks
 
     def get(self, n: int) -> np.ndarray:
         if self.acc is None or len(self.acc) < n:
@@ -348,7 +332,7 @@ class _Scratch(threading.local):
         return self.acc
 
     def drop(self) -> None:
-        self.acc = self.marks = None
+        self.acc = None
 
 
 _scratch = _Scratch()
@@ -411,16 +395,6 @@ class Snapshot:
 
     def idf(self, term_id: int) -> float:
         return self.stats.idf(term_id, self.average_idf)
-
-    def weight(self, term_id: int) -> float:
-        """A always-positive idf (Lucene's) for weighing question terms; unseen terms weigh most.
-
-        BM25Okapi's own idf is negative for common terms and degenerate in tiny
-        corpora, so it cannot say how much of a question a passage covers.
-        """
-        n = self.stats.n_docs
-        df = int(self.stats.df[term_id]) if 0 <= term_id < len(self.stats.df) else 0
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _query(self, term_ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """(term ids as int32, idf * occurrences) of the query's known terms, in first-occurrence order."""
@@ -527,7 +501,7 @@ class Snapshot:
                      for s, m in zip(longs, bulks) if s.term_id not in lookup]
         acc.add(essential)
         rest = [(s, m) for s, m in zip(longs, bulks) if s.term_id in lookup]
-        acc.add_where([s for s, _ in rest], [m for _, m in rest], hit=True)
+        acc.add_to_hit([s for s, _ in rest], [m for _, m in rest])
         # The top k score at least kth (exact scores of k passages): the others need not be read.
         return acc.collect(floor=kth * (1 - _BOUND_SLACK))
 
@@ -668,10 +642,8 @@ class _Accumulator:
         self.touched = [self.cands]
         return self.acc[self.cands]
 
-    def add_where(self, slices: list[_Slice], masks: list[np.ndarray], hit: bool,
-                  besides: np.ndarray | None = None) -> "_Accumulator":
-        """Add the postings of `slices` selected by `masks` whose passage has (hit=True) or has
-        not (hit=False) been hit so far, and is not in `besides` (sorted passage numbers)."""
+    def add_to_hit(self, slices: list[_Slice], masks: list[np.ndarray]) -> "_Accumulator":
+        """Add the postings of `slices` selected by `masks` whose passage has been hit so far."""
         if not slices:
             return self
         snap = self.snapshot
@@ -680,14 +652,9 @@ class _Accumulator:
         if any(s.segment for s in slices):
             docs += np.repeat(snap._bases[[s.segment for s in slices]].astype(snap._doc_dtype), sizes)
         # Every contribution is positive here (see `top`): a passage was hit iff its sum is nonzero.
-        cands = self.cands if hit else None  # adding to passages already hit keeps them the same
-        chosen = self.acc[docs] != 0 if hit else self.acc[docs] == 0
+        cands = self.cands  # adding to passages already hit keeps them the same
+        chosen = self.acc[docs] != 0
         chosen &= np.concatenate(masks)
-        if besides is not None and len(besides):
-            old = _scratch.flags(self.n)
-            old[besides] = True
-            chosen &= ~old[docs]
-            old[besides] = False
         at = np.flatnonzero(chosen)
         docs = docs[at]
         starts = np.concatenate(([0], np.cumsum(sizes)))
