@@ -62,6 +62,20 @@ _DTYPES = {"rowids": np.int64, "lens": np.int32, "term_ids": np.int32,
 _TF_DTYPES = {1: np.uint8, 2: np.uint16, 4: np.int32}
 
 
+def tf_part(tfs: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """BM25Okapi's tf part, tf * (k1 + 1) / (tf + norm), per posting, as float64.
+
+    `norms` (norm = k1 * (1 - b + b * len / avgdl) of each posting's passage) is
+    a fresh array the caller gives up: it is overwritten, so no temporary is made.
+    The operations are get_scores' own, on the same values, so the bits are the same.
+    """
+    part = tfs.astype(np.float64)
+    norms += part
+    part *= K1 + 1
+    part /= norms
+    return part
+
+
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique by sorting (numpy 2's hash-based np.unique is far slower on these arrays)."""
     values = np.sort(values)
@@ -140,13 +154,10 @@ class Segment:
         if found is not None and found[0] <= c:
             return found[1], found[2]
         c_ref = c / BOUND_MARGIN
-        part = tfs.astype(np.float64)
-        denominator = self.lens[docs].astype(np.float64)
-        denominator *= c_ref
-        denominator += K1 * (1 - B)
-        denominator += part
-        part *= K1 + 1
-        part /= denominator
+        norms = self.lens[docs].astype(np.float64)
+        norms *= c_ref
+        norms += K1 * (1 - B)
+        part = tf_part(tfs, norms)
         cut = int(len(part) * (1 - OUTLIERS))
         bound = float(np.partition(part, cut)[cut]) if cut < len(part) else float(part.max())
         outliers = part > bound
@@ -384,13 +395,8 @@ class Snapshot:
         if part is None:
             if self._parts_bytes + 8 * len(s.docs) > TF_PART_CACHE_BYTES:
                 return None
-            tf = s.tfs.astype(np.float64)
-            denominator = self.segments[s.segment].norm[s.docs]
-            denominator += tf
-            tf *= K1 + 1
-            tf /= denominator
-            self._parts[key] = part = tf
-            self._parts_bytes += tf.nbytes
+            self._parts[key] = part = tf_part(s.tfs, self.segments[s.segment].norm[s.docs])
+            self._parts_bytes += part.nbytes
         return part
 
     def idf(self, term_id: int) -> float:
@@ -531,16 +537,11 @@ class Snapshot:
             if found.any():
                 part = self._tf_part(s)
                 pos = at[found]
-                if part is not None:
-                    add = part[pos] * s.weight
+                if part is None:
+                    part = tf_part(s.tfs[pos], self.segments[s.segment].norm[s.docs[pos]])
                 else:
-                    tf = s.tfs[pos].astype(np.float64)
-                    denominator = self.segments[s.segment].norm[s.docs[pos]]
-                    denominator += tf
-                    tf *= K1 + 1
-                    tf /= denominator
-                    add = tf * s.weight
-                scores[lo:hi][found] += add
+                    part = part[pos]
+                scores[lo:hi][found] += part * s.weight
         return float(scores.min())
 
 
@@ -602,15 +603,11 @@ class _Accumulator:
             contributions = np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
             contributions *= weights
             return docs, contributions
-        tf = (np.concatenate([s.tfs for s in slices]) if len(slices) > 1 else slices[0].tfs).astype(np.float64)
-        # BM25Okapi.get_scores' expression, idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl))),
-        # computed in place (the same operations on the same values, so the same bits).
-        denominator = snap._norm[docs]
-        denominator += tf
-        tf *= K1 + 1
-        tf /= denominator
-        tf *= weights
-        return docs, tf
+        tfs = np.concatenate([s.tfs for s in slices]) if len(slices) > 1 else slices[0].tfs
+        # BM25Okapi.get_scores' expression, idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl))).
+        contributions = tf_part(tfs, snap._norm[docs])
+        contributions *= weights
+        return docs, contributions
 
     def _add(self, docs: np.ndarray, contributions: np.ndarray) -> None:
         try:
@@ -666,12 +663,7 @@ class _Accumulator:
             if part is not None:
                 piece = part[local]
             else:
-                tf = s.tfs[local].astype(np.float64)
-                piece = snap._norm[docs[cuts[i]:cuts[i + 1]]]
-                piece += tf
-                tf *= K1 + 1
-                tf /= piece
-                piece = tf
+                piece = tf_part(s.tfs[local], snap._norm[docs[cuts[i]:cuts[i + 1]]])
             piece *= s.weight
             pieces.append(piece)
         contributions = np.concatenate(pieces) if pieces else np.zeros(0)
