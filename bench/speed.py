@@ -180,7 +180,7 @@ def _cpu_seconds() -> float:
 def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) -> None:
     """Run in a fresh process: cold load, RSS, query latency, top-10s; optionally add/remove one article."""
     started = time.perf_counter()
-    from policybot.index import core as idx
+    from policybot import index as idx
     from policybot.search import ranking as search
     from policybot.config import Settings
     from policybot.corpus import Corpus

@@ -19,7 +19,7 @@ from typing import Mapping
 
 import numpy as np
 
-from policybot.index import core as idx
+from policybot import index as idx
 
 # Policy-news vocabulary; articles are random sentences of these words.
 WORDS = ("发展 新质生产力 低空经济 产业 科技 创新 改革 开放 人才 合成生物 氢能 储能 项目 园区 企业 绿色 生态 数字 "

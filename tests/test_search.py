@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policybot.index.core import term_ids_for
+from policybot.index import term_ids_for
 from policybot.ingest.article import ArticleMeta, build_article
 from policybot.search import ranking as search
 from policybot.search.ranking import Searcher, longest_common, named_share, parse_query

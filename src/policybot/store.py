@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from .errors import StoreError
-from .index.core import SCHEMA as INDEX_SCHEMA
+from .index import SCHEMA as INDEX_SCHEMA
 
 SCHEMA_VERSION = 2
 
