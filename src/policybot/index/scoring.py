@@ -122,7 +122,8 @@ class Snapshot:
         for i, seg in enumerate(self.segments):
             for hit, w in zip(seg.postings_of(ids), weight_list):
                 if hit is not None:
-                    found.append(Slice(i, hit.term_id, hit.docs, hit.tfs, w))
+                    term_id, docs, tfs = hit
+                    found.append(Slice(i, term_id, docs, tfs, w))
         return found
 
     def _masked(self, s: Slice, mask: np.ndarray) -> Slice:

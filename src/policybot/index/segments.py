@@ -26,14 +26,6 @@ DTYPES = {"rowids": np.int64, "lens": np.int32, "term_ids": np.int32,
 _TF_DTYPES = {1: np.uint8, 2: np.uint16, 4: np.int32}
 
 
-class Postings(NamedTuple):
-    """One term's postings in one segment."""
-
-    term_id: int
-    docs: np.ndarray  # local passage numbers, sorted
-    tfs: np.ndarray  # term frequencies, one per passage
-
-
 class TermBound(NamedTuple):
     """An upper bound of the tf part of a term's postings (see scoring.term_bound)."""
 
@@ -71,17 +63,19 @@ class Segment:
         return Segment(self.seg_id, self.rowids, self.lens, self.term_ids, self.offsets, self.doc_idx,
                        self.tfs, bounds=self.bounds)
 
-    def postings_of(self, term_ids: np.ndarray) -> list[Postings | None]:
-        """The postings of each of several terms (an int32 array), None where the segment lacks it."""
+    def postings_of(self, term_ids: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray] | None]:
+        """(term id, local passages, term frequencies) of each of several terms (an int32 array),
+        None where the segment lacks it. Plain tuples: a query makes many, and a named tuple
+        costs about a microsecond more each (a few percent of a query at 135k passages)."""
         ks = np.searchsorted(self.term_ids, term_ids).tolist()
         n = len(self.term_ids)
-        found: list[Postings | None] = []
+        found: list[tuple[int, np.ndarray, np.ndarray] | None] = []
         for term_id, k in zip(term_ids.tolist(), ks):
             if k == n or self.term_ids[k] != term_id:
                 found.append(None)
             else:
                 start, end = self.offsets[k], self.offsets[k + 1]
-                found.append(Postings(term_id, self.doc_idx[start:end], self.tfs[start:end]))
+                found.append((term_id, self.doc_idx[start:end], self.tfs[start:end]))
         return found
 
     def term_counts_of(self, local_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
