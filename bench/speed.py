@@ -182,7 +182,7 @@ def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) ->
     started = time.perf_counter()
     from dataclasses import replace
 
-    from policybot.index import core as idx
+    from policybot import index as idx
     from policybot.search import RankingParams, Searcher
     from policybot.search.query import parse_query
     from policybot.config import Settings

@@ -18,7 +18,7 @@ from typing import Mapping
 
 import numpy as np
 
-from policybot.index import core as idx
+from policybot import index as idx
 
 from conftest import clean_env
 

@@ -125,7 +125,7 @@ def test_failed_add_changes_nothing(seed_corpus, tmp_path: Path) -> None:
 
 
 def test_error_inside_the_transaction_rolls_back(seed_corpus, monkeypatch) -> None:
-    from policybot.index import core as index
+    from policybot import index
 
     before = seed_corpus.store.counts()
     generation = seed_corpus.store.generation()

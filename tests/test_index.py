@@ -14,7 +14,9 @@ import sqlite3
 import numpy as np
 import pytest
 
-from policybot.index import core as idx
+from policybot import index as idx
+from policybot.errors import StoreError
+from policybot.index import accumulator, segments, storage
 
 
 def _zipf_docs(rng: random.Random, n_docs: int, vocab: int = 3000) -> list[list[int]]:
@@ -96,13 +98,13 @@ def test_top_scores_only_the_postings_that_can_matter(monkeypatch) -> None:
     conn.execute("COMMIT")
     snapshot = idx.load_snapshot(conn, 1)
     scored = []
-    original = idx._Accumulator._add
+    original = accumulator.Accumulator._add
 
     def counting(self, docs, contributions):
         scored.append(len(docs))
         return original(self, docs, contributions)
 
-    monkeypatch.setattr(idx._Accumulator, "_add", counting)
+    monkeypatch.setattr(accumulator.Accumulator, "_add", counting)
     top = snapshot.top([1, 2, 0], 10)
     assert sum(scored) == 30 + 30 + 12  # term 0 looked up for the 30 candidates only (12 have it)
     scored.clear()
@@ -133,37 +135,37 @@ def test_top_breaks_ties_by_lower_rowid_at_the_cut() -> None:
 
 def test_merge_equals_building_the_live_passages_anew() -> None:
     rng = random.Random(5)
-    segments, rows, all_docs = [], [], {}
+    built, rows, all_docs = [], [], {}
     rowid = 1
     for _ in range(4):
         docs = _zipf_docs(rng, rng.randint(1, 300), vocab=500)
         ids = list(range(rowid, rowid + len(docs)))
         rowid += len(docs)
-        segments.append(idx.build_segment(ids, docs))
+        built.append(segments.build_segment(ids, docs))
         all_docs.update(zip(ids, docs))
         rows += ids
     deleted = set(rng.sample(rows, len(rows) // 3))
-    merged = idx.merge_segments(segments, deleted)
+    merged = segments.merge_segments(built, deleted)
     live = [r for r in rows if r not in deleted]
-    expected = idx.build_segment(live, [all_docs[r] for r in live])
+    expected = segments.build_segment(live, [all_docs[r] for r in live])
     for name in ("rowids", "lens", "term_ids", "offsets", "doc_idx", "tfs"):
         assert np.array_equal(getattr(merged, name), getattr(expected, name)), name
-    assert idx.merge_segments(segments, set(rows)).n_docs == 0
+    assert segments.merge_segments(built, set(rows)).n_docs == 0
 
 
 def test_term_frequencies_are_stored_narrow_and_old_int32_blobs_still_load() -> None:
-    small = idx.build_segment([1, 2], [[1, 1, 2], [2]])
-    big = idx.build_segment([3], [[7] * 300 + [8]])
+    small = segments.build_segment([1, 2], [[1, 1, 2], [2]])
+    big = segments.build_segment([3], [[7] * 300 + [8]])
     assert small.tfs.dtype == np.uint8 and big.tfs.dtype == np.uint16
     for seg in (small, big):
-        blobs = idx.segment_blobs(seg)
-        loaded = idx.segment_from_row(1, [blobs[c] for c in idx._COLUMNS])
+        blobs = segments.segment_blobs(seg)
+        loaded = segments.segment_from_row(1, [blobs[c] for c in segments.COLUMNS])
         assert np.array_equal(loaded.tfs, seg.tfs) and loaded.tfs.dtype == seg.tfs.dtype
         old = dict(blobs, tfs=seg.tfs.astype("<i4").tobytes())
-        assert np.array_equal(idx.segment_from_row(1, [old[c] for c in idx._COLUMNS]).tfs, seg.tfs)
-    broken = dict(idx.segment_blobs(small), tfs=b"\x01\x02")
-    with pytest.raises(idx.StoreError):
-        idx.segment_from_row(1, [broken[c] for c in idx._COLUMNS])
+        assert np.array_equal(segments.segment_from_row(1, [old[c] for c in segments.COLUMNS]).tfs, seg.tfs)
+    broken = dict(segments.segment_blobs(small), tfs=b"\x01\x02")
+    with pytest.raises(StoreError):
+        segments.segment_from_row(1, [broken[c] for c in segments.COLUMNS])
 
 
 def _simulate(sizes: dict[int, tuple[int, int]], adds: list[int], next_id: int) -> tuple[int, int, int]:
@@ -173,14 +175,14 @@ def _simulate(sizes: dict[int, tuple[int, int]], adds: list[int], next_id: int) 
         sizes[next_id] = (n, 0)
         next_id += 1
         merged_now = 0
-        while chosen := idx.plan_merge(sizes):
+        while chosen := storage.plan_merge(sizes):
             total = sum(sizes.pop(i)[0] for i in chosen)
             sizes[next_id] = (total, 0)
             next_id += 1
             written += total
             merged_now += total
         largest = max(largest, merged_now)
-        assert len(sizes) <= idx.MAX_SEGMENTS
+        assert len(sizes) <= storage.MAX_SEGMENTS
     return written, largest, next_id
 
 
@@ -188,14 +190,14 @@ def test_merge_policy_keeps_few_segments_and_rewrites_each_passage_few_times() -
     sizes: dict[int, tuple[int, int]] = {}
     written, _, next_id = _simulate(sizes, [2800] * 360, 0)  # a 1M-passage import, 500 articles a batch
     assert written < 5 * 2800 * 360
-    assert len(sizes) <= idx.BIG_SEGMENTS + 1
+    assert len(sizes) <= storage.BIG_SEGMENTS + 1
     # Then articles one at a time: only small segments are merged.
     _, largest, _ = _simulate(sizes, [6] * 300, next_id)
     assert largest < 20_000
-    assert idx.plan_merge({1: (900, 400), 2: (10, 0)}) == [1]  # mostly tombstones: rewritten
-    assert idx.plan_merge({1: (5, 0), 2: (6, 0)}, force=True) == [1, 2]
-    assert idx.plan_merge({1: (50, 0), 2: (60, 0), 3: (55, 0)}) == []
-    assert idx.plan_merge({1: (50, 0), 2: (60, 0), 3: (55, 0), 4: (40, 0)}) == [1, 2, 3, 4]
+    assert storage.plan_merge({1: (900, 400), 2: (10, 0)}) == [1]  # mostly tombstones: rewritten
+    assert storage.plan_merge({1: (5, 0), 2: (6, 0)}, force=True) == [1, 2]
+    assert storage.plan_merge({1: (50, 0), 2: (60, 0), 3: (55, 0)}) == []
+    assert storage.plan_merge({1: (50, 0), 2: (60, 0), 3: (55, 0), 4: (40, 0)}) == [1, 2, 3, 4]
 
 
 def test_remove_reads_only_the_segments_holding_the_passages() -> None:
@@ -246,7 +248,7 @@ def test_term_ids_cached_between_batches_are_dropped_when_another_writer_renumbe
     writer = make_corpus(empty_home)
     writer.add_articles([article(1, "低空经济 合成生物 氢能"), article(2, "宜兴 江阴 人才 氢能")])
     writer.add_articles([article(3, "宜兴 储能 园区")])  # term ids from the cache
-    cached_max = idx._term_cache.max_id
+    cached_max = storage._term_cache.max_id
     # Another process renumbers every term id, then adds terms until there are as many as
     # before: only the store's generation tells that the writer's cached ids are stale.
     assert cli(empty_home, "remove", "a1").returncode == 0

@@ -11,7 +11,7 @@ import pytest
 
 from policybot.corpus import Corpus
 from policybot.errors import InputError
-from policybot.index.core import term_ids_for
+from policybot.index import term_ids_for
 from policybot.ingest.article import ArticleMeta, build_article
 from policybot.search import RankingParams, Searcher
 from policybot.search.articles import ArticleTexts

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .segment import bulk
-from .index import core as idx
+from . import index as idx
 from .config import Settings
 from .errors import InputError, NotFoundError, PolicybotError
 from .ingest.article import Article, ArticleMeta, parse_date

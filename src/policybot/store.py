@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from .errors import StoreError
-from .index.core import SCHEMA as INDEX_SCHEMA
+from .index import SCHEMA as INDEX_SCHEMA, select_in
 
 SCHEMA_VERSION = 2
 
@@ -248,9 +248,7 @@ class Store:
 
     def _select_in(self, select_where: str, values: list[object]) -> Iterator[Sequence[object]]:
         """Rows of `select_where IN (values)`, asked in chunks that stay under SQLite's variable limit."""
-        for start in range(0, len(values), 500):
-            chunk = values[start:start + 500]
-            yield from self.conn.execute(f"{select_where} IN ({','.join('?' * len(chunk))})", chunk)
+        return select_in(self.conn, select_where, values)
 
     def article_passages(self, article_id: str) -> list[PassageRow]:
         rows = self.conn.execute(f"{_PASSAGE_SELECT} WHERE p.article_id = ? ORDER BY p.ordinal", (article_id,))

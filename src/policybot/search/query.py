@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..index.core import Snapshot, term_ids_for
+from ..index import Snapshot, term_ids_for
 from ..segment.segmenter import (Segmenter, data_path, load_stopwords, normalize_for_terms, strip_question_words,
                                  to_simplified)
 from ..store import Store

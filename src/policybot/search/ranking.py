@@ -66,7 +66,7 @@ where each value came from.
 
 from __future__ import annotations
 
-from ..index.core import Snapshot
+from ..index import Snapshot
 from ..segment.segmenter import Segmenter
 from ..store import PassageRow, Store
 from .articles import ArticleTexts
