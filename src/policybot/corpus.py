@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -28,11 +29,20 @@ Progress = Callable[[str], None]
 BATCH_ARTICLES = 500
 
 
+class AddStatus(StrEnum):
+    """What `add` did with one article; str-valued, so JSON and the renderers print the word."""
+
+    ADDED = "added"
+    REPLACED = "replaced"  # --replace: an article with the same id or text was there
+    DUPLICATE = "duplicate"  # the same text is stored already: nothing written
+    CONFLICT = "conflict"  # the id is taken by another text, and no --replace: nothing written
+
+
 @dataclass(frozen=True)
 class AddResult:
     """What happened to one article handed to `add`."""
 
-    status: str  # "added", "replaced", "duplicate", "conflict"
+    status: AddStatus
     article_id: str
     title: str
     date: str | None
@@ -40,7 +50,7 @@ class AddResult:
     origin: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": self.status, "id": self.article_id, "title": self.title, "date": self.date,
+        return {"status": self.status.value, "id": self.article_id, "title": self.title, "date": self.date,
                 "passages": self.passages, "origin": self.origin}
 
 
@@ -186,14 +196,14 @@ class Corpus:
         same_text = store.article_by_hash(article.content_hash)
         existing = store.article(article_id)
         if same_text is not None and not replace and (existing is None or existing.id == same_text.id):
-            return AddResult("duplicate", same_text.id, same_text.title, same_text.date, 0, origin), [], []
+            return AddResult(AddStatus.DUPLICATE, same_text.id, same_text.title, same_text.date, 0, origin), [], []
         old_rowids: list[int] = []
-        status = "added"
+        status = AddStatus.ADDED
         for old in {r.id: r for r in (existing, same_text) if r is not None}.values():
             if not replace:
-                return AddResult("conflict", article_id, article.title, article.date, 0, origin), [], []
+                return AddResult(AddStatus.CONFLICT, article_id, article.title, article.date, 0, origin), [], []
             old_rowids += store.delete_articles([old.id])
-            status = "replaced"
+            status = AddStatus.REPLACED
         rowids = store.insert_article(article_id, article, file_info)
         return AddResult(status, article_id, article.title, article.date, len(rowids), origin), rowids, old_rowids
 

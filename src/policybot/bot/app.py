@@ -36,7 +36,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 
 from .. import render
 from ..config import Settings
-from ..corpus import AddResult, Corpus
+from ..corpus import AddResult, AddStatus, Corpus
 from ..errors import ConfigError, NotFoundError, PolicybotError
 from ..ingest.article import Article, ArticleMeta
 from ..search.ranking import Answer
@@ -600,7 +600,7 @@ async def _add(update: Update, context: Context, load: Callable[[], list[Article
         log.info("not added (%s): %s", origin, exc)
         await message.reply_text(render.telegram_not_added(exc))
         return
-    added = [r.article_id for r in results if r.status == "added"]
+    added = [r.article_id for r in results if r.status is AddStatus.ADDED]
     log.info("added %d article(s) from %s", len(added), origin)
     markup = None
     if added:
