@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from .corpus import AddStatus
-from .errors import (DuplicateError, EmptyArticleError, EncodingError, FetchError, InputError, PolicybotError,
-                     StoreError)
+from .errors import EmptyArticleError, EncodingError, FetchError, InputError, PolicybotError, StoreError
 from .search.ranking import Answer
 from .store import ArticleRow, PassageRow
 
@@ -292,7 +291,6 @@ _NOT_ADDED_ADVICE: tuple[tuple[type[PolicybotError], str], ...] = (
     (EncodingError, "文件不是可读的文本(支持 UTF-8、UTF-16、GBK/GB18030 编码)。"),
     (EmptyArticleError, "清理网页杂项后没有剩下正文。请发送文章正文,而不只是标题或页面元素。"),
     (FetchError, "无法获取这个网址。请检查链接,或直接粘贴文章正文。"),
-    (DuplicateError, "已有同一编号但内容不同的文章。请换一个编号,或先删除旧文章。"),
     (StoreError, "文章库暂时无法写入。请稍后再试;若一直如此,请联系维护者。"),
     (InputError, "这份内容无法使用。"),
 )
