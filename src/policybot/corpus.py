@@ -310,7 +310,7 @@ class Corpus:
     def reindex(self, progress: Progress = _quiet) -> int:
         """Re-segment every passage and rebuild the index from scratch (after a dictionary change)."""
         store = self.store
-        passages = store.all_passages()
+        passages = store.indexed_texts()
         terms = []
         for i, passage in enumerate(passages, 1):
             terms.append(self.segmenter.terms(retrievable_text(passage.title, passage.section, passage.text)))
@@ -319,5 +319,5 @@ class Corpus:
         with self._write_lock, store.write() as conn:
             store.clear_index()
             if passages:
-                idx.add_passages(conn, [p.id for p in passages], terms)
+                idx.add_passages(conn, [p.rowid for p in passages], terms)
         return len(passages)

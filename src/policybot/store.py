@@ -61,6 +61,15 @@ class FileInfo(NamedTuple):
     size: int
 
 
+class IndexedText(NamedTuple):
+    """What a passage is indexed by (see `retrievable_text`), with its rowid."""
+
+    rowid: int
+    title: str
+    section: tuple[str, ...]
+    text: str
+
+
 class FileState(NamedTuple):
     """A corpus file already indexed: its articles (in file order) and the file's mtime and size then."""
 
@@ -294,9 +303,12 @@ class Store:
         p, c = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM passages").fetchone()
         return int(a), int(p), int(c)
 
-    def all_passages(self) -> list[PassageRow]:
-        """Every passage, in rowid order (what a full reindex segments again)."""
-        return [_passage(r) for r in self.conn.execute(f"{_PASSAGE_SELECT} ORDER BY p.id")]
+    def indexed_texts(self) -> list[IndexedText]:
+        """Every passage's indexed fields, in rowid order (what a full reindex segments again)."""
+        rows = self.conn.execute(
+            "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id")
+        return [IndexedText(int(rowid), str(title), decode_section(section), str(text))
+                for rowid, title, section, text in rows]
 
     def date_range(self) -> tuple[str | None, str | None]:
         row = self.conn.execute("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL").fetchone()
