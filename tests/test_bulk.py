@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 from collections import Counter
 
 import pytest
@@ -103,12 +106,26 @@ def test_a_parallel_add_indexes_what_a_serial_add_does(tmp_path, monkeypatch) ->
 
 def test_a_dead_worker_fails_the_add_instead_of_hanging(tmp_path) -> None:
     segmenter = Segmenter(cache_dir=tmp_path / "cache")
-    workers = bulk._Workers(2, segmenter)
+    articles = _articles() * 100  # six batches of 50
+    with bulk.batch_terms(segmenter, articles, batch=50, workers=2) as batches:
+        assert next(batches) == bulk.segment_items(segmenter, bulk.items_of(articles[:50]))
+        workers = multiprocessing.active_children()  # the pool's processes
+        assert workers
+        os.kill(workers[0].pid, signal.SIGKILL)
+        with pytest.raises(bulk.SegmentingError, match="POLICYBOT_WORKERS=1") as raised:
+            for _ in batches:
+                pass
+    assert "\n" not in str(raised.value)
+
+
+def test_workers_start_with_ctrl_c_blocked_and_ignored(tmp_path) -> None:
+    """Ctrl-C is the parent's: a worker must not print a KeyboardInterrupt traceback, even while it starts."""
+    pool = bulk.start_pool(1, Segmenter(cache_dir=tmp_path / "cache"))
     try:
-        items = bulk.items_of(_articles())
-        assert workers.submit(items).result() == bulk.segment_items(segmenter, items)
-        workers.workers[1].proc.kill()
-        with pytest.raises(bulk.SegmentingError):
-            workers.submit(items).result()  # the second chunk goes to worker 1
+        blocked = pool.submit(signal.pthread_sigmask, signal.SIG_BLOCK, ()).result()
+        handler = pool.submit(signal.getsignal, signal.SIGINT).result()
     finally:
-        workers.close()
+        pool.shutdown()
+    assert signal.SIGINT in blocked  # from the fork server: before the initializer runs
+    assert handler == signal.SIG_IGN  # set by the initializer
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, ())  # ours is as it was

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from policybot.corpus import AddStatus
 from policybot.errors import EncodingError, InputError, NotFoundError
 from policybot.ingest.article import ArticleMeta
 
@@ -31,7 +33,8 @@ def test_new_home_is_empty(empty_corpus) -> None:
 
 def test_add_then_ask(empty_corpus, tmp_path: Path) -> None:
     [result] = empty_corpus.add([str(_write(tmp_path / "a.txt", ARTICLE))])
-    assert result.status == "added" and result.passages == 2
+    assert result.status is AddStatus.ADDED and result.passages == 2
+    assert json.loads(json.dumps(result.as_dict()))["status"] == "added"  # JSON keeps the word
     answer = empty_corpus.ask("梁溪布局了多少个科创飞地?")
     assert "布局9个科创飞地" in answer.results[0].passage.text
 
@@ -40,7 +43,7 @@ def test_duplicate_add_is_reported_not_stored(empty_corpus, tmp_path: Path) -> N
     path = str(_write(tmp_path / "a.txt", ARTICLE))
     first = empty_corpus.add([path])[0]
     again = empty_corpus.add([str(_write(tmp_path / "b.txt", ARTICLE + "\n\n相关文章\n评论\n"))])[0]
-    assert again.status == "duplicate" and again.article_id == first.article_id
+    assert again.status is AddStatus.DUPLICATE and again.article_id == first.article_id
     assert len(empty_corpus.articles()) == 1
     assert empty_corpus.store.counts()[1] == 2
 
@@ -51,10 +54,10 @@ def test_replace_updates_by_id(empty_corpus, tmp_path: Path) -> None:
     empty_corpus.add([str(path)])
     path.write_text('{"id": "wx-1", "title": "新标题", "text": "新的正文内容讲合成生物。"}\n', encoding="utf-8")
     [conflict] = empty_corpus.add([str(path)])
-    assert conflict.status == "conflict"
+    assert conflict.status is AddStatus.CONFLICT
     assert empty_corpus.article("wx-1")[0].title == "旧标题"
     [replaced] = empty_corpus.add([str(path)], replace=True)
-    assert replaced.status == "replaced"
+    assert replaced.status is AddStatus.REPLACED
     row, passages = empty_corpus.article("wx-1")
     assert row.title == "新标题" and [p.text for p in passages] == ["新的正文内容讲合成生物。"]
     assert empty_corpus.ask("低空经济").results == []

@@ -152,7 +152,7 @@ def _interactive(corpus, args: argparse.Namespace) -> int:
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
-    from .corpus import Corpus
+    from .corpus import AddStatus, Corpus
 
     if args.article_id is not None and not Corpus.valid_article_id(args.article_id):
         raise InputError(f"--id {args.article_id[:40]!r} has spaces or symbols",
@@ -166,13 +166,13 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             continue
         title = render.safe_terminal(r.title)
-        if r.status == "duplicate":
+        if r.status is AddStatus.DUPLICATE:
             print(f"already there: {r.article_id}  {title} (same text; use --replace to update it)")
-        elif r.status == "conflict":
+        elif r.status is AddStatus.CONFLICT:
             _err(f"not added: {r.article_id} already exists with different text — add again with --replace to update it")
         else:
             print(f"{r.status}: {r.article_id}  {r.date or '----------'}  {r.passages} ¶  {title}")
-    return 1 if any(r.status == "conflict" for r in results) else 0
+    return 1 if any(r.status is AddStatus.CONFLICT for r in results) else 0
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,8 +11,9 @@ import dataclasses
 import threading
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from .segment import bulk
 from . import index as idx
@@ -24,18 +25,27 @@ from .search.ranking import Answer, Searcher
 from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
 from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files, read_file, read_stdin, read_url,
                              valid_article_id)
-from .store import ArticleRow, PassageRow, Store, decode_section, encode_section
+from .store import ArticleRow, FileInfo, PassageRow, Store
 
 Progress = Callable[[str], None]
 #: Articles written per transaction (and per index segment) during large imports.
 BATCH_ARTICLES = 500
 
 
+class AddStatus(StrEnum):
+    """What `add` did with one article; str-valued, so JSON and the renderers print the word."""
+
+    ADDED = "added"
+    REPLACED = "replaced"  # --replace: an article with the same id or text was there
+    DUPLICATE = "duplicate"  # the same text is stored already: nothing written
+    CONFLICT = "conflict"  # the id is taken by another text, and no --replace: nothing written
+
+
 @dataclass(frozen=True)
 class AddResult:
     """What happened to one article handed to `add`."""
 
-    status: str  # "added", "replaced", "duplicate", "conflict"
+    status: AddStatus
     article_id: str
     title: str
     date: str | None
@@ -43,7 +53,7 @@ class AddResult:
     origin: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": self.status, "id": self.article_id, "title": self.title, "date": self.date,
+        return {"status": self.status.value, "id": self.article_id, "title": self.title, "date": self.date,
                 "passages": self.passages, "origin": self.origin}
 
 
@@ -150,7 +160,7 @@ class Corpus:
 
     def add_articles(self, articles: Sequence[Article], replace: bool = False, progress: Progress = _quiet,
                      origins: Sequence[str] | None = None,
-                     files: Sequence[tuple[str, int, int, int] | None] | None = None,
+                     files: Sequence[FileInfo | None] | None = None,
                      drop_ids: Sequence[str] = ()) -> list[AddResult]:
         """Store and index articles, a batch per transaction (each article whole or not at all)."""
         results: list[AddResult] = []
@@ -164,12 +174,12 @@ class Corpus:
                 batch_origins = origins[start:start + BATCH_ARTICLES] if origins else [""] * len(batch)
                 with self._write_lock, self.store.write() as conn:
                     if drop_ids and start == 0:
-                        self._delete_articles(conn, drop_ids)
+                        idx.remove_passages(conn, self.store.delete_articles(drop_ids))
                     rowids: list[int] = []
                     term_lists: list[list[str]] = []
                     removed: list[int] = []
                     for article, article_terms, file_info, origin in zip(batch, terms, batch_files, batch_origins):
-                        result, new_rowids, old_rowids = self._insert(conn, article, replace, file_info, origin)
+                        result, new_rowids, old_rowids = self._insert(article, replace, file_info, origin)
                         results.append(result)
                         rowids += new_rowids
                         removed += old_rowids
@@ -184,7 +194,7 @@ class Corpus:
                     progress(f"indexed {done}/{total} articles")
         return results
 
-    def _insert(self, conn, article: Article, replace: bool, file_info: tuple[str, int, int, int] | None,
+    def _insert(self, article: Article, replace: bool, file_info: FileInfo | None,
                 origin: str) -> tuple[AddResult, list[int], list[int]]:
         """Insert one article's rows; returns its result, new passage rowids and replaced ones."""
         store = self.store
@@ -192,28 +202,15 @@ class Corpus:
         same_text = store.article_by_hash(article.content_hash)
         existing = store.article(article_id)
         if same_text is not None and not replace and (existing is None or existing.id == same_text.id):
-            return AddResult("duplicate", same_text.id, same_text.title, same_text.date, 0, origin), [], []
+            return AddResult(AddStatus.DUPLICATE, same_text.id, same_text.title, same_text.date, 0, origin), [], []
         old_rowids: list[int] = []
-        status = "added"
+        status = AddStatus.ADDED
         for old in {r.id: r for r in (existing, same_text) if r is not None}.values():
             if not replace:
-                return AddResult("conflict", article_id, article.title, article.date, 0, origin), [], []
-            old_rowids += [p.id for p in store.article_passages(old.id)]
-            conn.execute("DELETE FROM articles WHERE id = ?", (old.id,))
-            status = "replaced"
-        file_path, part, mtime, size = file_info if file_info else (None, None, None, None)
-        conn.execute(
-            "INSERT INTO articles (id, title, source, date, url, origin, content_hash, text, added_at,"
-            " file_path, file_part, file_mtime_ns, file_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (article_id, article.title, article.source, article.date, article.url, article.origin,
-             article.content_hash, article.text, time.time(), file_path, part, mtime, size),
-        )
-        rowids = []
-        for passage in article.passages:
-            cur = conn.execute(
-                "INSERT INTO passages (article_id, ordinal, section, text) VALUES (?,?,?,?)",
-                (article_id, passage.ordinal, encode_section(passage.section), passage.text))
-            rowids.append(int(cur.lastrowid))
+                return AddResult(AddStatus.CONFLICT, article_id, article.title, article.date, 0, origin), [], []
+            old_rowids += store.delete_articles([old.id])
+            status = AddStatus.REPLACED
+        rowids = store.insert_article(article_id, article, file_info)
         return AddResult(status, article_id, article.title, article.date, len(rowids), origin), rowids, old_rowids
 
     # ---- removing and listing ------------------------------------------------
@@ -224,12 +221,9 @@ class Corpus:
             row = self.store.article(article_id)
             if row is None:
                 raise NotFoundError(f"no article with id {article_id!r}", "see `policybot list` for the ids")
-            rowids = [p.id for p in self.store.article_passages(article_id)]
-            conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            rowids = self.store.delete_articles([article_id])
             if row.file_path:
-                signature = self._file_signature(self.settings.corpus_dir / row.file_path)
-                conn.execute("INSERT OR REPLACE INTO ignored_files (path, signature) VALUES (?, ?)",
-                             (row.file_path, signature))
+                self.store.ignore_file(row.file_path, self._file_signature(self.settings.corpus_dir / row.file_path))
             idx.remove_passages(conn, rowids)
             idx.merge_if_needed(conn)
         return row
@@ -281,9 +275,9 @@ class Corpus:
         known = self.store.file_states()
         ignored = self.store.ignored_files()
         changes = 0
-        for rel, (article_ids, _, _) in known.items():
+        for rel, state in known.items():
             if rel not in on_disk:
-                self._drop_articles(article_ids)
+                self._drop_articles(state.article_ids)
                 changes += 1
         todo: list[tuple[str, Path, int, int]] = []
         for rel, path in on_disk.items():
@@ -294,7 +288,7 @@ class Corpus:
                 continue
             st = path.stat()
             state = known.get(rel)
-            if state and state[1:] == (st.st_mtime_ns, st.st_size):
+            if state and (state.mtime_ns, state.size) == (st.st_mtime_ns, st.st_size):
                 continue
             if ignored.get(rel) == f"{st.st_mtime_ns}:{st.st_size}":
                 continue
@@ -307,40 +301,32 @@ class Corpus:
             except PolicybotError as exc:
                 warn(f"skipped {path}: {exc}")
                 continue
-            files = [(rel, part, mtime, size) for part in range(len(articles))]
+            files = [FileInfo(rel, part, mtime, size) for part in range(len(articles))]
             # The edited file's old articles go in the same transaction as its new ones.
             self.add_articles(articles, replace=True, origins=[str(path)] * len(articles), files=files,
-                              drop_ids=known[rel][0] if rel in known else ())
+                              drop_ids=known[rel].article_ids if rel in known else ())
             changes += 1
         return changes
 
     def _drop_articles(self, article_ids: Sequence[str]) -> None:
         """Remove articles whose corpus file is gone."""
         with self._write_lock, self.store.write() as conn:
-            self._delete_articles(conn, article_ids)
-
-    def _delete_articles(self, conn, article_ids: Iterable[str]) -> None:
-        rowids = [p.id for article_id in article_ids for p in self.store.article_passages(article_id)]
-        conn.executemany("DELETE FROM articles WHERE id = ?", [(a,) for a in article_ids])
-        idx.remove_passages(conn, rowids)
+            idx.remove_passages(conn, self.store.delete_articles(article_ids))
 
     def reindex(self, progress: Progress = _quiet) -> int:
         """Re-segment every passage and rebuild the index from scratch (after a dictionary change)."""
         store = self.store
-        rows = store.conn.execute(
-            "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id"
-        ).fetchall()
+        passages = store.indexed_texts()
         terms = []
-        for i, (rowid, title, section, text) in enumerate(rows, 1):
-            terms.append(self.segmenter.terms(retrievable_text(title, decode_section(section), text)))
+        for i, passage in enumerate(passages, 1):
+            terms.append(self.segmenter.terms(retrievable_text(passage.title, passage.section, passage.text)))
             if i % 20000 == 0:
-                progress(f"segmented {i}/{len(rows)} passages")
+                progress(f"segmented {i}/{len(passages)} passages")
         with self._write_lock, store.write() as conn:
-            for table in ("segments", "tombstones", "index_stats", "terms"):
-                conn.execute(f"DELETE FROM {table}")
-            if rows:
-                idx.add_passages(conn, [r[0] for r in rows], terms)
-        return len(rows)
+            store.clear_index()
+            if passages:
+                idx.add_passages(conn, [p.rowid for p in passages], terms)
+        return len(passages)
 
     # ---- for the shells: plain arguments and rows, nothing from below ----------
 

@@ -42,10 +42,6 @@ class NotFoundError(PolicybotError):
     """An article id that is not in the store."""
 
 
-class DuplicateError(PolicybotError):
-    """An article id already exists with different text."""
-
-
 class StoreError(PolicybotError):
     """The on-disk store is unusable (locked, corrupt, newer format)."""
 

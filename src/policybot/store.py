@@ -13,10 +13,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from .errors import StoreError
 from .index import SCHEMA as INDEX_SCHEMA, select_in
+
+if TYPE_CHECKING:
+    from .ingest.article import Article
 
 SCHEMA_VERSION = 2
 
@@ -45,6 +48,34 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id, ordinal);
 CREATE TABLE IF NOT EXISTS ignored_files (path TEXT PRIMARY KEY, signature TEXT NOT NULL);
 """
+#: The tables of INDEX_SCHEMA, emptied by `Store.clear_index` before a full reindex.
+INDEX_TABLES = ("segments", "tombstones", "index_stats", "terms")
+
+
+class FileInfo(NamedTuple):
+    """Where an article came from in the corpus folder."""
+
+    path: str  # relative to the corpus folder
+    part: int  # the article's number within the file
+    mtime_ns: int
+    size: int
+
+
+class IndexedText(NamedTuple):
+    """What a passage is indexed by (see `retrievable_text`), with its rowid."""
+
+    rowid: int
+    title: str
+    section: tuple[str, ...]
+    text: str
+
+
+class FileState(NamedTuple):
+    """A corpus file already indexed: its articles (in file order) and the file's mtime and size then."""
+
+    article_ids: list[str]
+    mtime_ns: int
+    size: int
 
 
 @dataclass(frozen=True)
@@ -231,13 +262,13 @@ class Store:
                                 (content_hash,)).fetchone()
         return self._article(row) if row else None
 
-    def file_states(self) -> dict[str, tuple[list[str], int, int]]:
-        """Corpus files already indexed: path -> (its article ids, mtime_ns, size)."""
-        states: dict[str, tuple[list[str], int, int]] = {}
+    def file_states(self) -> dict[str, FileState]:
+        """Corpus files already indexed, by path."""
+        states: dict[str, FileState] = {}
         rows = self.conn.execute(
             "SELECT file_path, id, file_mtime_ns, file_size FROM articles WHERE file_path IS NOT NULL ORDER BY file_part")
         for path, article_id, mtime, size in rows:
-            states.setdefault(path, ([], mtime, size))[0].append(article_id)
+            states.setdefault(path, FileState([], mtime, size)).article_ids.append(article_id)
         return states
 
     def ignored_files(self) -> dict[str, str]:
@@ -270,6 +301,50 @@ class Store:
         p, c = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM passages").fetchone()
         return int(a), int(p), int(c)
 
+    def indexed_texts(self) -> list[IndexedText]:
+        """Every passage's indexed fields, in rowid order (what a full reindex segments again)."""
+        rows = self.conn.execute(
+            "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id")
+        return [IndexedText(int(rowid), str(title), decode_section(section), str(text))
+                for rowid, title, section, text in rows]
+
     def date_range(self) -> tuple[str | None, str | None]:
         row = self.conn.execute("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL").fetchone()
         return row[0], row[1]
+
+    # ---- changes (inside the caller's `write()` transaction) -----------------
+
+    def insert_article(self, article_id: str, article: Article, file: FileInfo | None) -> list[int]:
+        """Store an article and its passages; returns the passages' rowids, in order."""
+        file_path, part, mtime, size = file if file else (None, None, None, None)
+        self.conn.execute(
+            "INSERT INTO articles (id, title, source, date, url, origin, content_hash, text, added_at,"
+            " file_path, file_part, file_mtime_ns, file_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (article_id, article.title, article.source, article.date, article.url, article.origin,
+             article.content_hash, article.text, time.time(), file_path, part, mtime, size),
+        )
+        rowids = []
+        for passage in article.passages:
+            cur = self.conn.execute(
+                "INSERT INTO passages (article_id, ordinal, section, text) VALUES (?,?,?,?)",
+                (article_id, passage.ordinal, encode_section(passage.section), passage.text))
+            rowids.append(int(cur.lastrowid))
+        return rowids
+
+    def delete_articles(self, article_ids: Iterable[str]) -> list[int]:
+        """Delete articles (their passages go with them); returns the deleted passages' rowids."""
+        rowids: list[int] = []
+        for article_id in article_ids:
+            rowids += [int(r[0]) for r in self.conn.execute(
+                "SELECT id FROM passages WHERE article_id = ? ORDER BY ordinal", (article_id,))]
+            self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return rowids
+
+    def ignore_file(self, path: str, signature: str) -> None:
+        """Remember a corpus file whose article was removed, so sync does not add it again unchanged."""
+        self.conn.execute("INSERT OR REPLACE INTO ignored_files (path, signature) VALUES (?, ?)", (path, signature))
+
+    def clear_index(self) -> None:
+        """Empty the index tables (the articles and passages stay)."""
+        for table in INDEX_TABLES:
+            self.conn.execute(f"DELETE FROM {table}")

@@ -19,7 +19,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest
 
 from .. import render
-from ..corpus import AddResult, Corpus
+from ..corpus import AddResult, AddStatus, Corpus
 from ..errors import NotFoundError, PolicybotError
 from . import texts
 from .pages import Page, undo_markup
@@ -63,7 +63,7 @@ async def _add(update: Update, context: Context, add: Callable[[Corpus], list[Ad
         log.info("not added (%s): %s", origin, exc)
         await message.reply_text(render.telegram_not_added(exc))
         return
-    added = [r.article_id for r in results if r.status == "added"]
+    added = [r.article_id for r in results if r.status is AddStatus.ADDED]
     log.info("added %d article(s) from %s", len(added), origin)
     markup = None
     if added:

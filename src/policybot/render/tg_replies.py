@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from ..errors import (DuplicateError, EmptyArticleError, EncodingError, FetchError, InputError, PolicybotError,
-                      StoreError)
+from ..corpus import AddStatus
+from ..errors import EmptyArticleError, EncodingError, FetchError, InputError, PolicybotError, StoreError
 from ..search.ranking import Answer
 from ..store import ArticleRow, PassageRow
 from .common import NO_ANSWER, citation_parts, clip, highlight
@@ -104,7 +104,6 @@ _NOT_ADDED_ADVICE: tuple[tuple[type[PolicybotError], str], ...] = (
     (EncodingError, "文件不是可读的文本(支持 UTF-8、UTF-16、GBK/GB18030 编码)。"),
     (EmptyArticleError, "清理网页杂项后没有剩下正文。请发送文章正文,而不只是标题或页面元素。"),
     (FetchError, "无法获取这个网址。请检查链接,或直接粘贴文章正文。"),
-    (DuplicateError, "已有同一编号但内容不同的文章。请换一个编号,或先删除旧文章。"),
     (StoreError, "文章库暂时无法写入。请稍后再试;若一直如此,请联系维护者。"),
     (InputError, "这份内容无法使用。"),
 )
@@ -119,18 +118,18 @@ def telegram_not_added(error: PolicybotError) -> str:
 def telegram_added(results: Sequence[AddResult], shown: int = 15) -> str:
     """What /add did with each article: added (title, date, passages, id), already there, or refused."""
     lines: list[str] = []
-    labels = {"added": "✅ 已添加", "replaced": "✅ 已更新", "duplicate": "↩️ 已经有了(内容相同)",
-              "conflict": "⚠️ 没有添加:同一 ID 已有不同内容"}
+    labels = {AddStatus.ADDED: "✅ 已添加", AddStatus.REPLACED: "✅ 已更新", AddStatus.DUPLICATE: "↩️ 已经有了(内容相同)",
+              AddStatus.CONFLICT: "⚠️ 没有添加:同一 ID 已有不同内容"}
     for r in results[:shown]:
         title = tg_escape(f"《{clip(r.title, TG_TITLE_CHARS)}》")
         facts = [r.date or "日期不详"]
-        if r.status in ("added", "replaced"):
+        if r.status in (AddStatus.ADDED, AddStatus.REPLACED):
             facts.append(f"{r.passages} 段")
         lines.append(f"{labels.get(r.status) or tg_escape(r.status)} {title}\n    {tg_escape(' · '.join(facts))}"
                      f" · <code>{tg_escape(r.article_id)}</code>")
     if len(results) > shown:
         lines.append(f"……另有 {len(results) - shown} 篇")
-    added = sum(1 for r in results if r.status in ("added", "replaced"))
+    added = sum(1 for r in results if r.status in (AddStatus.ADDED, AddStatus.REPLACED))
     if added:
         lines.append("现在就可以提问了。")
     return tg_fit("\n".join(lines) if lines else "没有找到可添加的文章。")

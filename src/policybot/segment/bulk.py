@@ -9,20 +9,22 @@ per article and reused. That premise is checked on the first passage of every
 chunk against the joined text; if it ever fails (a future change to `terms`),
 the chunk is segmented the plain way.
 
-Large adds are segmented by worker processes (each loading jieba from the
-home's cache) a few batches ahead of the caller, who meanwhile writes the
-earlier batches; results come back in order, so nothing else changes.
+Large adds are segmented by a process pool (each worker loading jieba from
+the home's cache once) a few batches ahead of the caller, who meanwhile writes
+the earlier batches; results come back in order, so nothing else changes.
 """
 
 from __future__ import annotations
 
-import json
+import multiprocessing
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
-import queue
-import subprocess
-import sys
+import signal
 import threading
 from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -31,7 +33,7 @@ from ..errors import PolicybotError
 from ..ingest.article import Article
 from .segmenter import Segmenter, retrievable_text
 
-#: Adds with less passage text than this are segmented in-process (spawning workers costs ~0.5 s).
+#: Adds with less passage text than this are segmented in-process (starting workers costs ~0.5 s).
 PARALLEL_MIN_CHARS = 1_000_000
 #: Articles per task sent to a worker.
 CHUNK_ARTICLES = 100
@@ -92,182 +94,114 @@ def worker_count(total_chars: int) -> int:
     return 1 if wanted <= 1 or total_chars < PARALLEL_MIN_CHARS else wanted
 
 
-# ---- worker processes ------------------------------------------------------
+# ---- the process pool --------------------------------------------------------
 #
-# Plain subprocesses (`python -m policybot.bulk`) speaking length-prefixed JSON over
-# their stdin/stdout: nothing is pickled, and unlike multiprocessing's spawn they
-# never re-import the caller's main module, so any script (or a threaded bot) may
-# call `Corpus.add_articles`. A worker exits when its stdin closes (also when the
-# parent is killed).
+# concurrent.futures' ProcessPoolExecutor with the forkserver start method: workers
+# are forked from a fresh server process that preloads this module, never from the
+# caller, so a threaded caller (the bot) is safe. As with any non-fork start method,
+# a worker imports the caller's main module as `__mp_main__`: a script that adds
+# articles keeps its work under `if __name__ == "__main__":`.
+#
+# The pool pickles what it ships between our own processes: each chunk (titles,
+# headings and passage texts: tuples and lists of strings) and its term lists. No
+# pickle from disk or from anyone else is ever read.
 
-_HEADER = 8
-
-
-def _send(stream, obj) -> None:
-    stream.write(_encode(obj))
-    stream.flush()
-
-
-def _receive(stream):
-    header = stream.read(_HEADER)
-    if len(header) < _HEADER:
-        return None
-    size = int.from_bytes(header, "little")
-    data = stream.read(size)
-    if len(data) < size:
-        return None
-    return json.loads(data)
+#: The segmenter of a worker process, built once by `_start_worker`.
+_worker_segmenter: Segmenter | None = None
 
 
-def _worker_main() -> int:
-    """A segmenting worker: an init message, then item lists in, term lists out, until EOF."""
-    import signal
+def _start_worker(userdict: str, cache_dir: str | None, stopwords: list[str]) -> None:
+    """Pool initializer: load the segmenter once; leave Ctrl-C to the parent; die with it."""
+    global _worker_segmenter
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool on Ctrl-C (see _start_server)
+    threading.Thread(target=_exit_with_parent, daemon=True, name="policybot-parent-watch").start()
+    segmenter = Segmenter(userdict=Path(userdict), cache_dir=Path(cache_dir) if cache_dir else None)
+    segmenter.stopwords = frozenset(stopwords)
+    segmenter._jieba()
+    _worker_segmenter = segmenter
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it closes our stdin
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    init = _receive(stdin)
-    if init is None:
-        return 0
-    segmenter = Segmenter(userdict=Path(init["userdict"]),
-                          cache_dir=Path(init["cache_dir"]) if init["cache_dir"] else None)
-    segmenter.stopwords = frozenset(init["stopwords"])
-    while (items := _receive(stdin)) is not None:
-        _send(stdout, segment_items(segmenter, [(title, [(tuple(section), text) for section, text in passages])
-                                                for title, passages in items]))
-    return 0
+
+def _exit_with_parent() -> None:
+    """End this worker when the parent process is gone (a killed parent cannot shut the pool down)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()  # returns when the parent's end of the launch pipe closes
+        os._exit(1)
+
+
+def _segment_chunk(items: list[Item]) -> list[list[list[str]]]:
+    """A pool task: the terms of one chunk of articles."""
+    assert _worker_segmenter is not None, "the pool's initializer sets it"
+    return segment_items(_worker_segmenter, items)
 
 
 def _can_ship(segmenter: Segmenter) -> bool:
-    """Only a plain Segmenter can be rebuilt in a worker (a subclass may segment differently)."""
-    return type(segmenter) is Segmenter and hasattr(segmenter, "_userdict") and hasattr(segmenter, "_cache_dir")
+    """Only a plain Segmenter can be rebuilt in a worker (a subclass may segment differently), and only
+    where there is a fork server (not on Windows)."""
+    return type(segmenter) is Segmenter and hasattr(segmenter, "_userdict") and hasattr(segmenter, "_cache_dir") \
+        and "forkserver" in multiprocessing.get_all_start_methods()
 
 
-class _Worker:
-    """One worker process, fed by a writer thread and drained by a reader thread.
+def _start_server() -> None:
+    """Start the fork server (if this process has none yet) with Ctrl-C blocked.
 
-    The threads only move bytes (blocking pipe I/O releases the GIL), so the
-    worker keeps working while the caller's thread writes to the store; the
-    caller encodes the chunks and decodes the results.
+    A blocked signal stays blocked across fork and exec, so workers forked from
+    the server never get Ctrl-C, not even before their initializer ignores it
+    (else a worker starting at that moment prints a KeyboardInterrupt traceback).
+    CPython starts its resource tracker the same way (bpo-33613); it is started
+    first because it unblocks the signal when it is done.
     """
-
-    def __init__(self, env: dict[str, str], init: bytes) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "policybot.segment.bulk", "--worker"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env)
-        for stream in (self.proc.stdin, self.proc.stdout):
-            _widen_pipe(stream)
-        self.inbox: queue.Queue[bytes | None] = queue.Queue()
-        self.outbox: queue.Queue[bytes | None] = queue.Queue()
-        self.inbox.put(init)
-        self.threads = [threading.Thread(target=self._write, daemon=True, name="policybot-segment-in"),
-                        threading.Thread(target=self._read, daemon=True, name="policybot-segment-out")]
-        for thread in self.threads:
-            thread.start()
-
-    def _write(self) -> None:
-        stdin = self.proc.stdin
-        assert stdin is not None
-        try:
-            while (data := self.inbox.get()) is not None:
-                stdin.write(data)
-                stdin.flush()
-        except OSError:
-            pass
-        finally:
-            try:
-                stdin.close()
-            except OSError:
-                pass
-
-    def _read(self) -> None:
-        stdout = self.proc.stdout
-        assert stdout is not None
-        try:
-            while True:
-                header = stdout.read(_HEADER)
-                if len(header) < _HEADER:
-                    break
-                size = int.from_bytes(header, "little")
-                data = stdout.read(size)
-                if len(data) < size:
-                    break
-                self.outbox.put(data)
-        except OSError:
-            pass
-        self.outbox.put(None)
-
-    def result(self) -> list[list[list[str]]]:
-        data = self.outbox.get()
-        if data is None:
-            self.outbox.put(None)  # stays dead for later chunks
-            raise SegmentingError(f"a segmenting worker process stopped (exit code {self.proc.poll()})",
-                                  "run the add again; with POLICYBOT_WORKERS=1 it segments in-process")
-        return json.loads(data)
-
-    def stop(self) -> None:
-        try:
-            while True:  # chunks not sent yet are not wanted any more
-                self.inbox.get_nowait()
-        except queue.Empty:
-            pass
-        self.inbox.put(None)
-
-    def wait(self) -> None:
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for thread in self.threads:
-            thread.join(timeout=5)
-        if self.proc.stdout:
-            self.proc.stdout.close()
-
-
-def _encode(obj) -> bytes:
-    data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return len(data).to_bytes(_HEADER, "little") + data
-
-
-def _widen_pipe(stream) -> None:
-    """A 1 MB pipe buffer, so a chunk or its terms rarely wait for the other side (Linux only)."""
+    multiprocessing.resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        import fcntl
-
-        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):
-        pass
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-class _Workers:
-    """n worker processes; chunk j goes to worker j % n, so results come back in order."""
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C back until the block ends (it is delivered to the main thread only).
 
-    def __init__(self, n: int, segmenter: Segmenter) -> None:
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-        init = _encode({"userdict": str(segmenter._userdict), "stopwords": sorted(segmenter.stopwords),
-                        "cache_dir": str(segmenter._cache_dir) if segmenter._cache_dir is not None else None})
-        self.workers: list[_Worker] = []
-        self.sent = 0
-        try:
-            for _ in range(n):
-                self.workers.append(_Worker(env, init))
-        except BaseException:
-            self.close()
-            raise
+    Starting or feeding the pool talks to the fork server step by step; a
+    KeyboardInterrupt in between leaves the server a half request, and it dies
+    with an EOFError traceback. Held, the interrupt comes right after the step.
+    """
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            signal.raise_signal(signal.SIGINT)  # now handled as the caller would have
 
-    def submit(self, items: list[Item]) -> _Worker:
-        """Send a chunk; the returned worker's next `result()` (in submission order) is its terms."""
-        worker = self.workers[self.sent % len(self.workers)]
-        self.sent += 1
-        worker.inbox.put(_encode(items))
-        return worker
 
-    def close(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-        for worker in self.workers:
-            worker.wait()
+def start_pool(n: int, segmenter: Segmenter) -> ProcessPoolExecutor:
+    """n worker processes that segment like `segmenter` (its dictionary, cache dir and stopwords)."""
+    context = multiprocessing.get_context("forkserver")
+    # The server imports this module (and jieba) once, instead of the caller's main module.
+    context.set_forkserver_preload([__name__, f"{__package__}.fastjieba"])
+    _start_server()
+    cache_dir = str(segmenter._cache_dir) if segmenter._cache_dir is not None else None
+    return ProcessPoolExecutor(n, mp_context=context, initializer=_start_worker,
+                               initargs=(str(segmenter._userdict), cache_dir, sorted(segmenter.stopwords)))
+
+
+def _stopped() -> SegmentingError:
+    return SegmentingError("a segmenting worker process stopped before its work was done",
+                           "run the add again; with POLICYBOT_WORKERS=1 it segments in-process")
+
+
+def _chunk_terms(future: Future) -> list[list[list[str]]]:
+    """A chunk's terms; a worker that died becomes a SegmentingError."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise _stopped() from None
 
 
 @contextmanager
@@ -275,8 +209,8 @@ def batch_terms(segmenter: Segmenter, articles: Sequence[Article], batch: int,
                 workers: int | None = None) -> Iterator[Iterator[list[list[list[str]]]]]:
     """Terms of each batch of `batch` articles, in order (per article, per passage).
 
-    With several workers, chunks are segmented by worker processes, at most two
-    batches ahead of the consumer; leaving the `with` block stops the workers.
+    With several workers, chunks are segmented by the process pool, at most
+    max(2, workers) batches ahead of the consumer; leaving the `with` block stops the pool.
     """
     total_chars = sum(len(p.text) for a in articles for p in a.passages)
     n = workers if workers is not None else worker_count(total_chars)
@@ -284,32 +218,34 @@ def batch_terms(segmenter: Segmenter, articles: Sequence[Article], batch: int,
     if n <= 1 or len(articles) <= CHUNK_ARTICLES or not _can_ship(segmenter):
         yield (segment_items(segmenter, items_of(articles[s:s + batch])) for s in starts)
         return
-    pool = _Workers(n, segmenter)
+    with _ctrl_c_held():
+        pool = start_pool(n, segmenter)
     try:
         yield _pooled(pool, articles, batch, starts, ahead=max(2, n))
     finally:
-        pool.close()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _pooled(pool: _Workers, articles: Sequence[Article], batch: int, starts: range,
+def _pooled(pool: ProcessPoolExecutor, articles: Sequence[Article], batch: int, starts: range,
             ahead: int) -> Iterator[list[list[list[str]]]]:
-    pending: deque[list[_Worker]] = deque()
+    pending: deque[list[Future]] = deque()
     queue_ = iter(starts)
     chunk = max(1, min(CHUNK_ARTICLES, batch))
 
     def submit() -> None:
         start = next(queue_, None)
-        if start is not None:
-            pending.append([pool.submit(items_of(articles[s:s + chunk]))
-                            for s in range(start, min(start + batch, len(articles)), chunk)])
+        if start is None:
+            return
+        try:
+            with _ctrl_c_held():  # a submit may start a worker
+                pending.append([pool.submit(_segment_chunk, items_of(articles[s:s + chunk]))
+                                for s in range(start, min(start + batch, len(articles)), chunk)])
+        except BrokenProcessPool:
+            raise _stopped() from None
 
     for _ in range(ahead):
         submit()
     while pending:
-        workers = pending.popleft()
+        futures = pending.popleft()
         submit()
-        yield [terms for worker in workers for terms in worker.result()]
-
-
-if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
-    sys.exit(_worker_main())
+        yield [terms for future in futures for terms in _chunk_terms(future)]

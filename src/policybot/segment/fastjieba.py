@@ -12,6 +12,20 @@ int64 array — which is parsed as data only, checked, and rebuilt from jieba's
 precise mode (`get_DAG` + `calc`) fused into one loop. It picks the same route
 (same scores, computed in the same order, same tie-break) so its cuts are
 identical to jieba's; tests compare them.
+
+Safe only while jieba is pinned to 0.42.x (pyproject.toml): `FastTokenizer`
+overrides jieba's private, name-mangled `Tokenizer.__cut_DAG` (as
+`_Tokenizer__cut_DAG`), mirrors `get_DAG` + `calc`, relies on `cut` calling
+`__cut_DAG` for the precise mode with HMM, and builds the prefix dictionary with
+`gen_pfdict`. A jieba that renames or changes any of them would silently fall
+back to its own code or cut differently, so tests/test_fastjieba.py fails when
+the version or the source of any of those methods changes: re-check this module
+against the new jieba, then update the test's fingerprints.
+
+rjieba (the jieba-rs binding) was measured as a replacement and not adopted:
+about 9x faster, but its cuts differ from jieba's (it keeps runs such as
+"2024-06-08" whole), so every index and score would change (numbers in
+tests/test_fastjieba.py).
 """
 
 from __future__ import annotations
