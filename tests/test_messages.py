@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from policybot import messages
+from policybot.render import messages
 from policybot.errors import InputError, NotFoundError, PolicybotError
 
-SRC = Path(messages.__file__).resolve().parent
+SRC = Path(messages.__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("env, lang", [

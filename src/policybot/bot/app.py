@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -101,13 +102,40 @@ class _Application(Application):
             super()._mark_for_persistence_update(update=update, job=job)  # type: ignore[arg-type]
 
 
-def build_application(settings: Settings, throttle: Throttle | None = None) -> Application:
-    """The bot's Application: HTML replies without link previews, rate limiter, concurrent updates."""
-    if not settings.telegram_token:
+#: What @BotFather hands out: the bot's numeric id, a colon, and a secret of letters, digits, '_' and '-'.
+TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,200}")
+
+
+def check_token(token: str) -> None:
+    """A missing or malformed token, said in one line before any network call."""
+    if not token:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is not set",
             "create a bot with @BotFather in Telegram (/newbot), then put TELEGRAM_BOT_TOKEN=<token> in .env "
             "(copy .env.example) or export it in the environment")
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token",
+                          "a token looks like 123456789:AAF… — copy it again from @BotFather (/mybots → API Token)")
+
+
+class _OneLineNetworkErrors(logging.Filter):
+    """Network failures and a refused token are the environment, not a bug: log their message, not the
+    traceback (python-telegram-bot logs each failed start-up attempt with its whole chain). A failed
+    start-up is not logged at all: `run_bot` reports it as one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], (NetworkError, InvalidToken)):
+            if "Bootstrap" in record.getMessage():
+                return False
+            record.msg = f"{record.getMessage()} ({record.exc_info[1]})"
+            record.args = None
+            record.exc_info = None
+        return True
+
+
+def build_application(settings: Settings, throttle: Throttle | None = None) -> Application:
+    """The bot's Application: HTML replies without link previews, rate limiter, concurrent updates."""
+    check_token(settings.telegram_token)
     root = settings.telegram_api_url.rstrip("/")
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
                         allow_sending_without_reply=True)
@@ -129,6 +157,8 @@ def run_bot(settings: Settings) -> int:
     application = build_application(settings)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines would log the token in URLs
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_OneLineNetworkErrors())
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3)
     except InvalidToken:

@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Mapping
 
-from .errors import PolicybotError
+from ..errors import PolicybotError
 
 LANGUAGES = ("zh", "en")
 #: The Telegram bot's language (its users read the Chinese corpus).
@@ -91,7 +91,7 @@ class Catalog:
         """The message `key` in `lang` (English when it has no such translation)."""
         entry = self.texts[key]
         template = entry.get(lang) or entry["en"]
-        return template.format(**values) if values else template
+        return template.format(**values)
 
     def translate(self, sentence: str, lang: str) -> str:
         """An English error message or hint in `lang` (as it is when no template matches it)."""
