@@ -6,7 +6,8 @@ Only `policybot.bot` imports `telegram` (python-telegram-bot 22). The package's 
 * `state` — throttling, state behind buttons, and the `BotState` every handler shares;
 * `callbacks` — what each button carries, and the patterns that route a press;
 * `pages` — a reply's HTML (from `render`) with its buttons, built in worker threads;
-* `handlers` — questions, answer buttons, /start, /sources, /stats; `admin` — /add, uploads, /remove, undo;
+* `handlers` — questions (read with the chat's previous one), answer buttons, /start, /sources, /stats;
+  `admin` — /add, uploads, /remove, undo; `feedback` — 👍/👎 and /unanswered; `inline` — inline mode;
 * `background` — work besides replying (syncing the corpus folder);
 * `app` (here) — the wiring: a new command or button is one line in `_add_handlers`.
 """
@@ -22,18 +23,19 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          Defaults, MessageHandler, filters)
+                          Defaults, InlineQueryHandler, MessageHandler, filters)
 
 from .. import render
 from ..config import Settings
 from ..corpus import Corpus
 from ..errors import ConfigError, PolicybotError
-from . import admin, callbacks, handlers, texts
+from . import admin, callbacks, feedback, handlers, inline, texts
+from .replies import throttled
 from .state import STATE, BotState, Context, Throttle, state_of
 
 log = logging.getLogger("policybot.telegram")
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -56,6 +58,7 @@ async def _post_init(application: Application) -> None:
     def prepare() -> int:
         corpus.sync(progress=log.info, warn=lambda m: log.warning("%s", m))
         corpus.ask("政策")  # loads jieba and the index before the first user waits for them
+        state.chats.warm_up()  # and the place names follow-ups are read with
         return corpus.counts().articles
 
     n_articles = await asyncio.to_thread(prepare)
@@ -71,7 +74,8 @@ def _add_handlers(application: Application) -> None:
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     for names, callback in ((("start", "help"), handlers.cmd_start), (("ask",), handlers.cmd_ask),
                             (("sources",), handlers.cmd_sources), (("stats",), handlers.cmd_stats),
-                            (("add",), admin.cmd_add), (("remove",), admin.cmd_remove)):
+                            (("add",), admin.cmd_add), (("remove",), admin.cmd_remove),
+                            (("unanswered",), feedback.cmd_unanswered)):
         application.add_handler(CommandHandler(list(names), callback, filters=new))
     for message_filter, callback in (
             (new & private & filters.COMMAND, handlers.on_unknown_command),
@@ -82,13 +86,16 @@ def _add_handlers(application: Application) -> None:
         application.add_handler(MessageHandler(message_filter, callback))
     # A query with neither data nor a game (a forged empty button) counts as matching *every* pattern
     # in python-telegram-bot, so it is caught first; a game query too (the bot has no games).
-    application.add_handler(CallbackQueryHandler(handlers.on_stale_button, pattern=lambda data: False,
+    # Every press counts against its presser's limit (`throttled`), the one questions use.
+    application.add_handler(CallbackQueryHandler(throttled(handlers.on_stale_button), pattern=lambda data: False,
                                                  game_pattern=""))
     for pattern, callback in ((callbacks.MORE, handlers.on_more), (callbacks.ORIGINAL, handlers.on_original),
                               (callbacks.PASSAGE, handlers.on_passage_nav),
-                              (callbacks.SOURCES, handlers.on_sources_page), (callbacks.UNDO, admin.on_undo)):
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    application.add_handler(CallbackQueryHandler(handlers.on_stale_button))
+                              (callbacks.SOURCES, handlers.on_sources_page), (callbacks.UNDO, admin.on_undo),
+                              (callbacks.FEEDBACK, feedback.on_feedback)):
+        application.add_handler(CallbackQueryHandler(throttled(callback), pattern=pattern))
+    application.add_handler(CallbackQueryHandler(throttled(handlers.on_stale_button)))
+    application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_error_handler(on_error)
 
 

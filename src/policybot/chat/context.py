@@ -24,8 +24,10 @@ from .lexicon import Kind, Lexicon, normalize_message
 
 #: A chat's previous question is forgotten this long after it was answered (30 minutes).
 TURN_SECONDS = 30 * 60
-#: Chats remembered at most (the least recently active forgotten first).
+#: Chats remembered at most (the least recently active forgotten first) ...
 MAX_CHATS = 10_000
+#: ... and the characters their questions may hold in all (a question can be 4,096 characters long).
+MAX_CHARS = 2_000_000
 #: Passages searched when an answer must name the follow-up's place (its filter runs on these).
 FOCUS_POOL = 50
 #: Hint words taken from the first answer at most.
@@ -73,34 +75,44 @@ class Turn:
 
 
 class Conversations:
-    """The last `Turn` of each chat (or of each user in a group), for `ttl` seconds."""
+    """The last `Turn` of each chat (or of each user in a group), for `ttl` seconds; at most `max_chats`
+    turns holding `max_chars` characters of questions (the least recently active forgotten first)."""
 
-    def __init__(self, ttl: float = TURN_SECONDS, max_chats: int = MAX_CHATS) -> None:
+    def __init__(self, ttl: float = TURN_SECONDS, max_chats: int = MAX_CHATS, max_chars: int = MAX_CHARS) -> None:
         self.ttl = ttl
         self.max_chats = max_chats
+        self.max_chars = max_chars
+        self.chars = 0
         self._turns: OrderedDict[Hashable, Turn] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._turns)
+
+    @staticmethod
+    def _size(turn: Turn) -> int:
+        return len(turn.query.question) + sum(len(w) for w in turn.hints)
 
     def get(self, key: Hashable, now: float) -> Turn | None:
         turn = self._turns.get(key)
         if turn is None:
             return None
         if now - turn.at > self.ttl:
-            del self._turns[key]
+            self.forget(key)
             return None
         self._turns.move_to_end(key)
         return turn
 
     def put(self, key: Hashable, turn: Turn) -> None:
-        self._turns.pop(key, None)
+        self.forget(key)
         self._turns[key] = turn
-        while len(self._turns) > self.max_chats:
-            self._turns.popitem(last=False)
+        self.chars += self._size(turn)
+        while len(self._turns) > self.max_chats or (self.chars > self.max_chars and len(self._turns) > 1):
+            self.chars -= self._size(self._turns.popitem(last=False)[1])
 
     def forget(self, key: Hashable) -> None:
-        self._turns.pop(key, None)
+        turn = self._turns.pop(key, None)
+        if turn is not None:
+            self.chars -= self._size(turn)
 
 
 def query_for(read: Read, previous: Turn | None) -> Query:
