@@ -53,6 +53,7 @@ from policybot.bot.callbacks import question_key
 from policybot.bot.pages import answer_page
 from policybot.chat.context import MAX_CHARS, MAX_CHATS, Conversations, Turn
 from policybot.chat.session import Query
+from policybot.feedbackstore import Unanswered
 from policybot.bot.state import Throttle, state_of
 from policybot.bot.texts import EXPIRED, NON_TEXT, NOT_ADMIN, SORRY
 from telegram_harness import (ADMIN, GROUP, NEW_TRACKS, OTHER, QUESTION, USER, RunningBot, buttons, current,
@@ -622,6 +623,13 @@ def test_every_telegram_renderer_gives_valid_html_within_limits_for_any_text_and
                 render.telegram_download_refused(question), render.telegram_download_over_limit(counts[2]),
                 render.telegram_no_such_article(question), render.telegram_undone(counts[3])]
     messages += [render.telegram_removed(article) for article in articles]
+    messages += [render.telegram_answer(Answer(question, results), note=question),
+                 render.telegram_unanswered([Unanswered(question, counts[0], 0.0)] * (counts[1] % 30))]
+    messages += [render.inline_message(question, r) for r in results]
+    messages += [render.inline_article_message(a, rows[0] if rows else None) for a in articles]
+    for r in results:  # an inline result's title is required and plain; its description plain
+        assert render.inline_title(r).strip() and len(render.inline_title(r)) <= render.INLINE_TITLE_CHARS
+        assert len(render.inline_description(r.passage)) <= 160
     for row in rows:
         messages.append(render.telegram_passage(rows, row.id))
         citation = render.telegram_citation(row)

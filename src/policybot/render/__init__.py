@@ -20,11 +20,11 @@ from .tg_replies import (TG_FIELD_CHARS, TG_NEIGHBOUR_CHARS, TG_PASSAGE_CHARS, T
                          telegram_no_such_article, telegram_not_added, telegram_passage, telegram_question,
                          telegram_removed, telegram_sources, telegram_stats, telegram_text, telegram_undone,
                          telegram_unreadable_file, telegram_welcome)
-from .tg_chat import (inline_article_description, inline_article_message, inline_article_title, inline_description,
-                      inline_message, inline_title, telegram_unanswered)
+from .tg_chat import (INLINE_TITLE_CHARS, inline_article_description, inline_article_message, inline_article_title,
+                      inline_description, inline_message, inline_title, telegram_unanswered)
 
 __all__ = [
-    "BOLD", "DIM", "ELLIPSIS", "NO_ANSWER", "RESET", "TG_ELLIPSIS", "TG_FIELD_CHARS", "TG_MAX_MESSAGE",
+    "BOLD", "INLINE_TITLE_CHARS", "DIM", "ELLIPSIS", "NO_ANSWER", "RESET", "TG_ELLIPSIS", "TG_FIELD_CHARS", "TG_MAX_MESSAGE",
     "TG_NEIGHBOUR_CHARS", "TG_PASSAGE_CHARS", "TG_QUESTION_CHARS", "TG_SNIPPET_CHARS", "TG_TITLE_CHARS",
     "article_lines", "citation", "citation_parts", "clip", "highlight", "human_size", "inline_article_description",
     "inline_article_message", "inline_article_title", "inline_description", "inline_message", "inline_title",

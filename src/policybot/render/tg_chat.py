@@ -24,9 +24,10 @@ _SENTENCE_END = re.compile(r"(?<=[。!?!?;;])")
 
 
 def inline_title(result: Result) -> str:
-    """The answering sentence, plain."""
-    sentences = [s for s in _SENTENCE_END.split(result.snippet.strip()) if s.strip()]
-    return clip(" ".join((sentences[0] if sentences else result.snippet).split()), INLINE_TITLE_CHARS) or "…"
+    """The answering sentence, plain: of the snippet's sentences, the one holding most of the asked words."""
+    sentences = [s for s in _SENTENCE_END.split(result.snippet.strip()) if s.strip()] or [result.snippet]
+    best = max(sentences, key=lambda s: sum(1 for w in result.matched if w and w.lower() in s.lower()))
+    return clip(" ".join(best.split()), INLINE_TITLE_CHARS) or "…"
 
 
 def inline_description(p: PassageRow) -> str:
