@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-from ..search.ranking import Answer, Result
+from ..search.results import Answer, Result
 from .followup import Read, Reading
 from .lexicon import Kind, Lexicon, normalize_message
 

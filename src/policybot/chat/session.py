@@ -15,7 +15,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..search.ranking import Answer
+from ..search.results import Answer
 from .context import TURN_SECONDS, Conversations, Query, answer, query_for, turn_after
 from .followup import Read, Reader, Reading
 from .lexicon import Lexicon

@@ -11,7 +11,7 @@ import re
 import time
 from typing import Protocol, Sequence
 
-from ..search.ranking import Result
+from ..search.results import Result
 from ..store import ArticleRow, PassageRow
 from .common import citation, clip, highlight
 from .tg_html import tg_bold, tg_escape, tg_fit, tg_link
