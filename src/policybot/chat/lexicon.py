@@ -154,7 +154,7 @@ class Lexicon:
 
     def cut(self, text: str) -> list[str]:
         """jieba's words of a text, which join back into the text (spaces and punctuation kept)."""
-        return self.segmenter._jieba().lcut(text, HMM=True)  # noqa: SLF001 — positions need the raw cut
+        return self.segmenter.cut(text)
 
     def mentions(self, text: str) -> list[Mention]:
         """Periods, then names (a name word merged with a following suffix word), in text order."""

@@ -108,6 +108,11 @@ class Segmenter:
             self._names = frozenset(w for w, _, tag in read_userdict(self._userdict) if tag in ("ns", "nt", "nr"))
         return self._names
 
+    def cut(self, text: str) -> list[str]:
+        """jieba's words of `text` as given (not normalized, nothing dropped): they join back into
+        `text`, so a word's position is the length of the words before it."""
+        return self._jieba().lcut(text, HMM=True)
+
     def words(self, text: str) -> list[str]:
         """jieba words of normalized text, without stopwords, spaces or punctuation."""
         return self._analyse(text)[0]
