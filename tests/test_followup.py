@@ -77,6 +77,8 @@ SWAPS = [
     ("锡山区怎么样?", "锡山区发展哪些新赛道?"),
     ("惠山的情况呢", "惠山发展哪些新赛道?"),
     ("宜兴的呢", "宜兴发展哪些新赛道?"),
+    ("惠山怎么样呢?", "惠山发展哪些新赛道?"),
+    ("去年的情况呢", "去年宜兴发展哪些新赛道?"),
     ("那苏州呢", "苏州发展哪些新赛道?"),
     ("梁溪和滨湖呢", "梁溪和滨湖发展哪些新赛道?"),
     ("去年呢?", "去年宜兴发展哪些新赛道?"),
@@ -120,6 +122,12 @@ def test_a_follow_up_focuses_on_its_names_without_suffixes(reader: Reader) -> No
     ("那人才政策呢?", "宜兴的人才政策"),
     ("那中欧班列呢", "宜兴的中欧班列"),
     ("人才政策呢", "宜兴的人才政策"),
+    # Words that begin like a filler, lead or particle keep it: only what stands apart is dropped.
+    ("行政审批呢?", "宜兴的行政审批"),
+    ("好多企业呢", "宜兴的好多企业"),
+    ("额度呢", "宜兴的额度"),
+    ("那些政策呢", "宜兴的那些政策"),
+    ("就业情况呢", "宜兴的就业"),
 ])
 def test_a_short_new_topic_keeps_the_previous_names(reader: Reader, message: str, question: str) -> None:
     read = reader.read(message, QUESTION)

@@ -101,33 +101,34 @@ class Reader:
     # ---- cleaning ------------------------------------------------------------------------------
 
     def _clean(self, message: str) -> str:
-        """Normalized, noise and leading fillers dropped, no spaces: "好的,那 梁溪 呢?😊" -> "那梁溪呢"."""
+        """Normalized, noise and openings that mean nothing dropped, no spaces: "好的,那 梁溪 呢?😊" -> "那梁溪呢"."""
         text = _NOISE.sub(" ", normalize_message(message).lower()).strip()
-        fillers = self.lexicon.words("fillers")
+        interjections, fillers = self.lexicon.words("interjections"), self.lexicon.words("fillers")
         changed = True
         while changed:
             changed = False
-            for filler in fillers:
-                if text.startswith(filler) and len(text) > len(filler):
-                    text = text[len(filler):].lstrip()
-                    changed = True
+            for word in interjections + fillers:
+                rest = text[len(word):]
+                if text.startswith(word) and rest.strip() and (word in interjections or rest.startswith(" ")):
+                    text, changed = rest.lstrip(), True
+                    break
         return text.replace(" ", "") if not re.search(r"[a-z0-9] [a-z0-9]", text) else text
 
     def _strip_lead(self, text: str) -> tuple[str, bool]:
+        if any(text.startswith(word) for word in self.lexicon.words("not_leads")):
+            return text, False
         for lead in self.lexicon.words("leads"):
             if text.startswith(lead) and len(text) > len(lead):
                 return text[len(lead):], True
         return text, False
 
     def _core(self, text: str) -> tuple[str, bool]:
-        """The text without its lead and tail cues, and whether it had any."""
+        """The text without its lead, one closing particle and one closing phrase, and whether it had any."""
         text, cued = self._strip_lead(text)
-        changed = True
-        while changed:
-            changed = False
-            for tail in self.lexicon.words("tails"):
-                if text.endswith(tail) and len(text) > len(tail):
-                    text, cued, changed = text[:-len(tail)], True, True
+        for section in ("particles", "tails"):
+            for word in self.lexicon.words(section):
+                if text.endswith(word) and len(text) > len(word):
+                    text, cued = text[:-len(word)], True
                     break
         return text, cued
 
