@@ -153,8 +153,17 @@ class Lexicon:
     # ---- mentions in a text ------------------------------------------------------------------
 
     def cut(self, text: str) -> list[str]:
-        """jieba's words of a text, which join back into the text (spaces and punctuation kept)."""
-        return self.segmenter.cut(text)
+        """jieba's words of a text, as long as the text's own pieces (spaces and punctuation kept):
+        `Segmenter.cut` normalizes (NFKC, lower case), which keeps the length of text already NFKC
+        (`normalize_message`) but for a few letters; then the text's own characters are used."""
+        words = self.segmenter.cut(text)
+        if sum(len(w) for w in words) != len(text):
+            return list(text)  # single characters: names of up to three are still found, joined
+        pieces, start = [], 0
+        for word in words:
+            pieces.append(text[start:start + len(word)])
+            start += len(word)
+        return pieces
 
     def mentions(self, text: str) -> list[Mention]:
         """Periods, then names (a name word merged with a following suffix word), in text order."""

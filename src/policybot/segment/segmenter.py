@@ -109,9 +109,8 @@ class Segmenter:
         return self._names
 
     def cut(self, text: str) -> list[str]:
-        """jieba's words of `text` as given (not normalized, nothing dropped): they join back into
-        `text`, so a word's position is the length of the words before it."""
-        return self._jieba().lcut(text, HMM=True)
+        """jieba's cut of normalized text, every piece kept (stopwords and punctuation too)."""
+        return self._jieba().lcut(normalize_for_terms(text), HMM=True)
 
     def words(self, text: str) -> list[str]:
         """jieba words of normalized text, without stopwords, spaces or punctuation."""
