@@ -109,10 +109,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, home: Path | str | None = None) -> "Settings":
-        """Build settings from the environment (plus `.env` in the working directory)."""
+        """Build settings from the environment, then `.env` in the working directory, then `.env` in the
+        home (the first that sets a variable wins)."""
         merged: dict[str, str] = read_dotenv(Path.cwd() / ".env")
         merged.update(os.environ if env is None else env)
         home_path = Path(home or merged.get("POLICYBOT_HOME") or default_home()).expanduser()
+        merged = read_dotenv(home_path / ".env") | merged
         return cls(
             home=home_path.resolve(),
             top_k=_int_env(merged, "POLICYBOT_TOP_K", 3),

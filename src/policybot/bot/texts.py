@@ -16,6 +16,7 @@ PUBLIC_COMMANDS = [
 ADMIN_COMMANDS = PUBLIC_COMMANDS + [
     ("add", "添加文章:文字、网址,或回复一条转发的文章"),
     ("remove", "删除文章:/remove ID"),
+    ("unanswered", "没找到答案的常见问题"),
 ]
 
 # ---- messages ----------------------------------------------------------------------------------
@@ -30,6 +31,7 @@ ADD_USAGE = ("用法:/add 文章文字;/add 网址;回复一条(转发的)文章
              "或直接发送 .txt .md .html .jsonl 文件。")
 REMOVE_USAGE = "用法:/remove 文章ID(用 /sources 查看 ID)。"
 FORWARD_HINT = "这是一条转发的消息。要把它加入文章库,请回复它并发送 /add;要提问,请直接输入问题。"
+SLOW_DOWN = "点得太快了,请稍等一下再点。"
 
 # ---- button labels and what a pressed button is told ---------------------------------------------
 
@@ -40,12 +42,16 @@ MORE = "更多 ›"
 PREVIOUS_PASSAGE = "‹ 上一段"
 NEXT_PASSAGE = "下一段 ›"
 UNDO_ADD = "撤销添加"
+HELPFUL = "👍 有用"
+NOT_HELPFUL = "👎 没用"
 
 EXPIRED = "这个按钮已过期,请重新提问。"
 NO_MORE = "没有更多了。"
 PASSAGE_GONE = "这段内容已不在文章库里了。"
 ALREADY_UNDONE = "已经撤销过了,或这个按钮已过期。"
 UNDONE = "已撤销。"
+THANKS_UP = "谢谢!已记下:这段有用。"
+THANKS_DOWN = "谢谢!已记下:这段没用,我们会改进。"
 
 # ---- example questions built from an article's headings (see pages.example_questions) -------------
 
