@@ -28,7 +28,7 @@ def test_rss_items_keep_order_links_titles_and_dates() -> None:
     assert page.kind == "rss" and page.title == "无锡政务动态"
     assert [i.link for i in page.items] == [f"{SITE}/news/a1.html", f"{SITE}/news/a3.html"]
     assert page.items[0].title == "无锡出台低空经济高质量发展三年行动方案"
-    assert [i.date for i in page.items] == ["2024-07-02", None]  # a3 has no date
+    assert [i.date for i in page.items] == ["2024-07-02", "2024-07-04"]
 
 
 def test_a_date_is_the_day_the_source_wrote_not_the_day_in_utc() -> None:
