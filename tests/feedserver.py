@@ -10,14 +10,15 @@ Standard library only. ``with FeedServer() as site:`` serves, from the articles 
                       hold a character GB2312 lacks, as real GB2312 pages do)
   /feeds/growing.xml  RSS of `site.growing` (a list of article keys tests extend with `grow`)
   /feeds/slow.xml     answers after `slow_seconds`; /feeds/broken.xml answers 500;
-  /feeds/garbage.xml  answers 200 with bytes that are neither a feed nor a page
+  /feeds/garbage.xml  answers 200 with bytes that are neither a feed nor a page; `fail(path)` breaks any path
   /list.html          an HTML list page: a6 and a7 (one link relative), off-site links (one to
                       localhost, which is this same server under another name), links in <nav>
                       and <footer>, pagination and javascript: links
   /biglist.html       a list page of `big_list` generated articles /gen/N.html
   /news/KEY.html      the articles; /mobile/a1.html is a1's page again; /news/missing.html is 404
 
-Every feed answers a conditional request (If-None-Match, else If-Modified-Since) whose
+`hold(path)` keeps requests for a path waiting until `release(path)` (a check that is busy for as
+long as a test wants). Every feed answers a conditional request (If-None-Match, else If-Modified-Since) whose
 validator still holds with 304 Not Modified. Every request is recorded as a `Hit` with its
 conditional headers, for tests to assert on.
 """
@@ -127,6 +128,9 @@ class FeedServer:
         self.slow_seconds = slow_seconds
         self.big_list = big_list
         self.growing: list[str] = ["a9"]
+        self.failing: set[str] = set()  # paths answered with 500 from now on (see `fail`)
+        self._held: dict[str, threading.Event] = {}  # paths whose answers wait for `release`
+        self._waiting: dict[str, int] = {}  # requests of held paths now waiting
         self._lock = threading.Lock()
         self._hits: list[Hit] = []
         self._stopping = threading.Event()
@@ -147,6 +151,8 @@ class FeedServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()  # wakes the slow feed
+        for path in list(self._held):
+            self.release(path)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -176,6 +182,27 @@ class FeedServer:
         """Paths of the article pages requested, in order."""
         return [h.path for h in self.hits if h.path.startswith(("/news/", "/mobile/", "/gb/", "/gen/"))]
 
+    def hold(self, path: str) -> None:
+        """Keep requests for `path` waiting (the server sends nothing) until `release(path)`."""
+        with self._lock:
+            self._held[path] = threading.Event()
+
+    def release(self, path: str) -> None:
+        with self._lock:
+            event = self._held.pop(path, None)
+        if event is not None:
+            event.set()
+
+    def waiting(self, path: str) -> int:
+        """Requests for a held path that are waiting now."""
+        with self._lock:
+            return self._waiting.get(path, 0)
+
+    def fail(self, path: str) -> None:
+        """Answer `path` with 500 Internal Server Error from now on (a feed that broke)."""
+        with self._lock:
+            self.failing.add(path)
+
     def grow(self, *keys: str) -> None:
         """Put articles at the top of /feeds/growing.xml, in the order given (feeds list the newest first)."""
         with self._lock:
@@ -187,10 +214,23 @@ class FeedServer:
         """The reply to a GET of `path`, 304 when the request's validator still holds."""
         if path == "/feeds/slow.xml":
             self._stopping.wait(self.slow_seconds)
+        self._wait_if_held(urlsplit(path).path)
         reply = self._route(path)
         if reply.status == 200 and _not_modified(reply, headers):
             return _Reply(304, reply.content_type, b"", reply.etag, reply.last_modified)
         return reply
+
+    def _wait_if_held(self, bare: str) -> None:
+        with self._lock:
+            event = self._held.get(bare)
+            if event is None:
+                return
+            self._waiting[bare] = self._waiting.get(bare, 0) + 1
+        try:
+            event.wait(60)
+        finally:
+            with self._lock:
+                self._waiting[bare] -= 1
 
     def record(self, path: str, headers: Any, status: int) -> None:
         hit = Hit(path, headers.get("If-None-Match"), headers.get("If-Modified-Since"), headers.get("User-Agent"),
@@ -200,6 +240,9 @@ class FeedServer:
 
     def _route(self, path: str) -> _Reply:
         bare = urlsplit(path).path
+        with self._lock:
+            if bare in self.failing:
+                return _Reply(500, "text/plain", b"internal error")
         feed = self._feed(bare)
         if feed is not None:
             return feed

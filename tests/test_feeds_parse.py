@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from feedserver import article_page, atom, rss
-from policybot.errors import EncodingError, InputError
+from policybot.errors import InputError
 from policybot.ingest.feeds import normalize_link, read_feed, same_site, written_date
 from policybot.ingest.listpage import list_page
 
@@ -103,7 +103,7 @@ def test_external_entities_are_not_read(tmp_path: Path) -> None:
 def test_what_is_neither_a_feed_nor_a_page_is_refused() -> None:
     with pytest.raises(InputError, match="neither a feed nor a web page"):
         read_feed(b'{"items": []}', f"{SITE}/api", None, "application/json")
-    with pytest.raises(EncodingError):
+    with pytest.raises(InputError, match="neither a feed nor a web page"):
         read_feed(bytes(range(256)) * 4, f"{SITE}/bin", None, "application/octet-stream")
     with pytest.raises(InputError, match="not a readable RSS or Atom feed"):
         read_feed(b"<?xml version='1.0'?><<<", f"{SITE}/x.xml", None, "application/xml")

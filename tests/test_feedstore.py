@@ -48,10 +48,10 @@ def test_a_claim_keeps_a_second_checker_off_until_released_or_expired(db: Path) 
                      error=None, taken=2)
     assert two.claim(feed.id, -1)  # released; and this claim expires at once
     assert one.claim(feed.id, 60)
-    one.record_check(feed.id, kind=None, etag=None, last_modified=None, error="boom", taken=0)
+    one.record_check(feed.id, kind=None, etag='"v1"', last_modified=None, error="boom", taken=0)
     row = two.find_feed("a")
     assert row is not None
-    assert (row.kind, row.etag, row.taken, row.last_error) == ("rss", '"v1"', 2, "boom")
+    assert (row.kind, row.etag, row.last_modified, row.taken, row.last_error) == ("rss", '"v1"', None, 2, "boom")
     assert row.last_new_at is not None and row.checked_at is not None and row.checked_at >= row.last_new_at
 
 

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import make_corpus
 from feedserver import FeedServer
+from policybot import render
 from policybot.corpus import Corpus
 from policybot.errors import InputError, NotFoundError
 from policybot.feedstore import FeedStore
-from policybot.follow import MAX_ATTEMPTS, Feeds
-from policybot.ingest.feeds import MAX_ITEMS
-
-
-@pytest.fixture
-def site() -> Iterator[FeedServer]:
-    with FeedServer(slow_seconds=4) as server:
-        yield server
+from policybot.follow import MAX_ATTEMPTS, MAX_NEW_ITEMS, Feeds
 
 
 def _feeds(home: Path) -> Feeds:
@@ -83,13 +76,13 @@ def test_gb2312_and_atom_feeds(site: FeedServer, empty_home: Path) -> None:
 
 
 def test_a_check_takes_a_bounded_number_and_the_rest_later(empty_home: Path) -> None:
-    with FeedServer(big_list=MAX_ITEMS + 12) as site:
+    with FeedServer(big_list=MAX_NEW_ITEMS + 12) as site:
         feeds = _feeds(empty_home)
         feeds.add(site.url("/biglist.html"), name="公告")
-        assert len(feeds.update().added) == MAX_ITEMS
-        # The page still lists its first MAX_ITEMS links; seen links do not count against the bound.
-        assert len(feeds.update().added) == 0
-    assert len(site.fetched_articles()) == MAX_ITEMS
+        assert len(feeds.update().added) == MAX_NEW_ITEMS
+        assert len(feeds.update().added) == 12
+        assert feeds.update().added == []
+    assert sorted(site.fetched_articles()) == sorted(f"/gen/{n}.html" for n in range(1, MAX_NEW_ITEMS + 13))
 
 
 def test_broken_slow_and_garbage_feeds_fail_alone(site: FeedServer, empty_home: Path) -> None:
@@ -106,7 +99,7 @@ def test_broken_slow_and_garbage_feeds_fail_alone(site: FeedServer, empty_home: 
     errors = {f.name: f.last_error for f in feeds.followed()}
     assert errors["滚动"] is None
     assert "500" in errors["坏"] and "not" in errors["乱码"] and "1.5 s" in errors["慢"]
-    assert "3 feed(s) failed" in report.summary()
+    assert "3 feed(s) failed" in render.update_summary(report)
 
 
 def test_an_item_that_keeps_failing_is_given_up(site: FeedServer, empty_home: Path) -> None:
@@ -161,3 +154,29 @@ def test_a_feed_another_checker_holds_is_skipped(site: FeedServer, empty_home: P
     assert FeedStore(make_corpus(empty_home).store).claim(row.id, 60)
     report = feeds.update()
     assert report.ok and report.checks[0].status == "busy" and site.fetched_articles() == []
+
+
+def test_checks_are_conditional_once_nothing_is_left_to_take(site: FeedServer, empty_home: Path) -> None:
+    feeds = _feeds(empty_home)
+    feeds.add(site.url("/feeds/atom.xml"))  # Last-Modified only
+    feeds.add(site.url("/feeds/growing.xml"))  # ETag and Last-Modified
+    feeds.add(site.url("/feeds/rss.xml"))  # lists a page that is missing
+    for _ in range(MAX_ATTEMPTS + 1):
+        feeds.update()
+    atom = site.hits_of("/feeds/atom.xml")  # read once by `add`, then once per update
+    assert [h.if_modified_since is not None for h in atom] == [False, False] + [True] * MAX_ATTEMPTS
+    assert [h.status for h in atom[2:]] == [304] * MAX_ATTEMPTS and atom[2].if_none_match is None
+    # While the missing page is still to be tried again, the whole feed is asked for.
+    rss = site.hits_of("/feeds/rss.xml")
+    assert [h.if_none_match for h in rss[1:]] == [None] * MAX_ATTEMPTS + ['"rss-1"']
+    assert rss[-1].status == 304 and rss[-1].if_modified_since == "Wed, 10 Jul 2024 08:00:00 GMT"
+
+    site.grow("a5", "a6")
+    before = len(site.fetched_articles())
+    report = feeds.update()
+    grown = site.hits_of("/feeds/growing.xml")
+    assert grown[-1].if_none_match == '"grow-1"' and grown[-1].status == 200
+    assert len(report.added) == 2 and site.fetched_articles()[before:] == ["/news/a5.html", "/news/a6.html"]
+    feeds.update()
+    assert site.hits_of("/feeds/growing.xml")[-1].if_none_match == '"grow-3"'
+    assert site.hits_of("/feeds/growing.xml")[-1].status == 304

@@ -129,6 +129,7 @@ class FeedStore:
     """Feed bookkeeping over one thread's store connection."""
 
     def __init__(self, store: Store) -> None:
+        self.store = store
         self.conn = store.conn
         present = {r[0] for r in self.conn.execute(
             f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({','.join('?' * len(_TABLES))})",
@@ -184,18 +185,19 @@ class FeedStore:
         """Take a feed for one check, unless another process or thread is checking it."""
         now = time.time()
         with self._write() as conn:
-            cur = conn.execute("UPDATE feeds SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)",
-                               (now + seconds, feed_id, now))
+            cur = conn.execute("UPDATE feeds SET lease_until = ? WHERE id = ?"
+                               " AND (lease_until IS NULL OR lease_until < ?)", (now + seconds, feed_id, now))
         return cur.rowcount == 1
 
     def record_check(self, feed_id: int, *, kind: str | None, etag: str | None, last_modified: str | None,
                      error: str | None, taken: int) -> None:
-        """What a check found (validators, kind: None keeps the earlier ones); releases the claim."""
+        """What a check found (a kind of None keeps the earlier one), the validators to send next time
+        (None: none); releases the claim."""
         now = time.time()
         with self._write() as conn:
             conn.execute(
-                "UPDATE feeds SET kind = COALESCE(?, kind), etag = COALESCE(?, etag),"
-                " last_modified = COALESCE(?, last_modified), checked_at = ?, last_error = ?, taken = taken + ?,"
+                "UPDATE feeds SET kind = COALESCE(?, kind), etag = ?,"
+                " last_modified = ?, checked_at = ?, last_error = ?, taken = taken + ?,"
                 " last_new_at = CASE WHEN ? > 0 THEN ? ELSE last_new_at END, lease_until = NULL WHERE id = ?",
                 (kind, etag, last_modified, now, error, taken, taken, now, feed_id))
 
@@ -203,23 +205,16 @@ class FeedStore:
 
     def known_links(self, links: Sequence[str]) -> dict[str, ItemRow]:
         """Links seen before (from any feed) and what became of them."""
-        found: dict[str, ItemRow] = {}
-        for start in range(0, len(links), 500):
-            chunk = list(links[start:start + 500])
-            marks = ",".join("?" * len(chunk))
-            for link, status, article_id, attempts in self.conn.execute(
-                    f"SELECT link, status, article_id, attempts FROM feed_items WHERE link IN ({marks})", chunk):
-                found[link] = ItemRow(link, status, article_id, attempts)
-        return found
+        # The store's chunked IN query (this module is part of the storage layer).
+        rows = self.store._select_in("SELECT link, status, article_id, attempts FROM feed_items WHERE link",
+                                     list(links))
+        return {str(link): ItemRow(str(link), str(status), None if article is None else str(article), int(attempts))
+                for link, status, article, attempts in rows}
 
     def stored_urls(self, links: Sequence[str]) -> dict[str, str]:
         """Links that are already an article's URL (added by hand, say): link -> article id."""
-        found: dict[str, str] = {}
-        for start in range(0, len(links), 500):
-            chunk = list(links[start:start + 500])
-            rows = self.conn.execute(f"SELECT url, id FROM articles WHERE url IN ({','.join('?' * len(chunk))})", chunk)
-            found.update({str(url): str(article_id) for url, article_id in rows})
-        return found
+        rows = self.store._select_in("SELECT url, id FROM articles WHERE url", list(links))
+        return {str(url): str(article_id) for url, article_id in rows}
 
     def record_item(self, link: str, feed_id: int, *, title: str, date: str | None, status: str,
                     article_id: str | None = None, error: str | None = None, arrived: bool = False) -> None:

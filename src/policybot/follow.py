@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 from .errors import InputError, NotFoundError, PolicybotError
 from .feedstore import ADDED, DUPLICATE, FAILED, GAVE_UP, FeedRow, FeedStore, ItemRow
 from .ingest.article import Article, ArticleMeta
-from .ingest.feeds import MAX_ITEMS, FeedItem, FeedPage, normalize_link, read_feed
+from .ingest.feeds import FeedItem, FeedPage, normalize_link, read_feed
+from .ingest.fetch import Validators, fetch_url
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("policybot.feeds")
 
 Progress = Callable[[str], None]
+#: New links fetched from one feed per check; the rest wait for the next check.
+MAX_NEW_ITEMS = 30
 #: A link whose page failed this many checks is not tried again.
 MAX_ATTEMPTS = 3
 #: Longest a check may hold a feed before another checker may take it over (seconds).
@@ -66,20 +69,6 @@ class UpdateReport:
     def added(self) -> list[str]:
         return [a for c in self.checks for a in c.added]
 
-    def summary(self) -> str:
-        """One line: feeds checked, articles added, items failed, feeds failed."""
-        failed = [c for c in self.checks if c.status == "failed"]
-        parts = [f"checked {len(self.checks)} feed(s): {len(self.added)} new article(s)"]
-        duplicates = sum(c.duplicates for c in self.checks)
-        if duplicates:
-            parts.append(f"{duplicates} already there")
-        items = sum(len(c.failed_items) for c in self.checks)
-        if items:
-            parts.append(f"{items} item(s) failed")
-        if failed:
-            parts.append(f"{len(failed)} feed(s) failed ({'; '.join(f'{c.name}: {c.error}' for c in failed)})")
-        return ", ".join(parts)
-
 
 def _quiet(_: str) -> None:
     pass
@@ -110,7 +99,7 @@ class Feeds:
         if name and store.find_feed(name.strip()) is not None:
             raise InputError(f"a feed named {name.strip()!r} exists", "choose another --name")
         page = self._read(link, None)[0]
-        assert page is not None  # no validators were sent, so there is no 304
+        assert page is not None  # nothing was asked conditionally, so there is no 304
         chosen = " ".join((name or page.title or urlsplit(link).hostname or link).split())[:MAX_NAME_CHARS]
         row = store.add_feed(self._free_name(store, chosen, explicit=name is not None), link)
         if row is None:
@@ -151,56 +140,62 @@ class Feeds:
         return UpdateReport(checks)
 
     def check(self, feed: FeedRow) -> FeedCheck:
-        """Read one feed and take its new items."""
+        """Read one feed (conditionally) and take its new items."""
         result = FeedCheck(feed.name, feed.url)
         store = self._store
         if not store.claim(feed.id, CLAIM_SECONDS):
             result.status = "busy"
             return result
-        kind = etag = modified = None
+        kind, validators = None, Validators(feed.etag, feed.last_modified)
         try:
-            page, etag, modified = self._read(feed.url, feed)
+            page, validators = self._read(feed.url, validators)
             if page is not None:
                 kind = page.kind
-                self._take(store, feed, page.items, result)
+                if not self._take(store, feed, page.items, result):
+                    validators = Validators()  # items wait for the next check: ask for the whole feed then
         except PolicybotError as exc:
             result.status, result.error = "failed", str(exc)
         except Exception as exc:  # a bug must not stop the other feeds; it is logged in full
             log.exception("checking %s failed", feed.url)
             result.status, result.error = "failed", f"internal error ({type(exc).__name__})"
         finally:
-            store.record_check(feed.id, kind=kind, etag=etag, last_modified=modified, error=result.error,
-                               taken=len(result.added))
+            store.record_check(feed.id, kind=kind, etag=validators.etag, last_modified=validators.last_modified,
+                               error=result.error, taken=len(result.added))
         if result.status != "failed" and result.added:
             result.status = "new"
         return result
 
-    def _read(self, url: str, feed: FeedRow | None) -> tuple[FeedPage | None, str | None, str | None]:
-        """The feed's page (None when the server says it is unchanged) and the answer's validators."""
-        from .ingest.fetch import fetch_url
-
+    def _read(self, url: str, known: Validators | None) -> tuple[FeedPage | None, Validators]:
+        """The feed's page, or None when the server says it has not changed since `known`; and the
+        validators to send next time."""
         settings = self.corpus.settings
-        fetched = fetch_url(url, timeout=settings.url_timeout, max_bytes=settings.url_max_bytes)
-        page = read_feed(fetched.data, fetched.url, fetched.charset, fetched.content_type, MAX_ITEMS)
-        return page, None, None
+        fetched = fetch_url(url, timeout=settings.url_timeout, max_bytes=settings.url_max_bytes, if_changed=known)
+        if fetched.not_modified:
+            old = known or Validators()
+            return None, Validators(fetched.validators.etag or old.etag,
+                                    fetched.validators.last_modified or old.last_modified)
+        return read_feed(fetched.data, fetched.url, fetched.charset, fetched.content_type), fetched.validators
 
-    def _take(self, store: FeedStore, feed: FeedRow, items: list[FeedItem], result: FeedCheck) -> None:
-        """Fetch and add the items never seen before (and those to try again)."""
+    def _take(self, store: FeedStore, feed: FeedRow, items: list[FeedItem], result: FeedCheck) -> bool:
+        """Fetch and add the items never seen before (and those to try again), at most MAX_NEW_ITEMS;
+        True when none is left for a later check."""
         links = [i.link for i in items]
         known = store.known_links(links)
         stored = store.stored_urls(links)
+        todo = []
         for item in items:
             seen = known.get(item.link)
             if item.link in stored and seen is None:
                 store.record_item(item.link, feed.id, title=item.title, date=item.date, status=DUPLICATE,
                                   article_id=stored[item.link])
-                continue
-            if seen is not None and not _retry(seen):
-                continue
-            self._take_one(store, feed, item, seen, result)
+            elif seen is None or _retry(seen):
+                todo.append((item, seen))
+        settled = [self._take_one(store, feed, item, seen, result) for item, seen in todo[:MAX_NEW_ITEMS]]
+        return len(todo) <= MAX_NEW_ITEMS and all(settled)
 
     def _take_one(self, store: FeedStore, feed: FeedRow, item: FeedItem, seen: ItemRow | None,
-                  result: FeedCheck) -> None:
+                  result: FeedCheck) -> bool:
+        """Fetch and add one item; False when it failed and is to be tried again."""
         try:
             loaded = self.corpus.load_inputs([item.link], ArticleMeta())
             articles = [_as_from_feed(a, feed.name, item) for a, _ in loaded]
@@ -211,7 +206,7 @@ class Feeds:
             store.record_item(item.link, feed.id, title=item.title, date=item.date, status=status, error=str(exc))
             result.failed_items.append((item.link, str(exc)))
             log.info("item %s of %s failed (%d/%d): %s", item.link, feed.name, attempts, MAX_ATTEMPTS, exc)
-            return
+            return status == GAVE_UP
         for outcome in outcomes:
             added = outcome.status == "added"
             store.record_item(item.link, feed.id, title=item.title, date=item.date,
@@ -220,6 +215,7 @@ class Feeds:
                 result.added.append(outcome.article_id)
             else:
                 result.duplicates += 1
+        return True
 
 
 def _retry(seen: ItemRow) -> bool:

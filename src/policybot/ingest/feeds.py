@@ -19,13 +19,13 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from ..errors import InputError
+from ..errors import EncodingError, InputError
 from .dates import find_date
 from .decoding import decode_bytes
 from .html import sniff_html_charset
 
-#: Items taken from one source per check; the rest wait for the next check.
-MAX_ITEMS = 30
+#: Links read from one feed or list page at most (a site's whole archive on one page is cut here).
+MAX_LINKS = 200
 _XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
               "text/xml")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -57,7 +57,7 @@ class FeedPage:
 
 
 def read_feed(data: bytes, url: str, charset: str | None = None, content_type: str | None = None,
-              limit: int = MAX_ITEMS) -> FeedPage:
+              limit: int = MAX_LINKS) -> FeedPage:
     """The items of the feed or list page `data` fetched from `url` (its final URL, after redirects).
 
     `charset` and `content_type` are what the server said; InputError when the bytes
@@ -65,7 +65,10 @@ def read_feed(data: bytes, url: str, charset: str | None = None, content_type: s
     """
     shown = url[:100]
     declared = charset or sniff_html_charset(data)
-    text = decode_bytes(data, shown, declared).lstrip("\ufeff")
+    try:
+        text = decode_bytes(data, shown, declared).lstrip("\ufeff")
+    except EncodingError:
+        raise InputError(f"{shown} is neither a feed nor a web page (not readable text)", _NOT_A_FEED_HINT) from None
     kind = (content_type or "").split(";")[0].strip().lower()
     if _FEED_START.match(text) or (kind in _XML_TYPES and not _HTML_START.match(text)):
         return _parse_xml_feed(text, url, shown, limit)

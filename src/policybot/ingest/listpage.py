@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from .dates import find_date
-from .feeds import MAX_ITEMS, FeedItem, normalize_link, same_site
+from .feeds import MAX_LINKS, FeedItem, normalize_link, same_site
 
 #: Link text shorter than this is navigation, not a headline.
 MIN_TITLE_CHARS = 6
@@ -125,7 +125,7 @@ def _furniture(attrs: dict[str, str]) -> bool:
     return any(word in _FURNITURE_WORDS for word in _WORDS.findall(names))
 
 
-def list_page(html: str, url: str, limit: int = MAX_ITEMS) -> tuple[str | None, list[FeedItem]]:
+def list_page(html: str, url: str, limit: int = MAX_LINKS) -> tuple[str | None, list[FeedItem]]:
     """The page's title and up to `limit` article links on its own site, in page order."""
     collector = _LinkCollector()
     collector.feed(html)
