@@ -257,6 +257,11 @@ class Store:
         rows = self._select_in("SELECT id, content_hash FROM articles WHERE id", list(dict.fromkeys(article_ids)))
         return {str(article_id): str(content_hash) for article_id, content_hash in rows}
 
+    def passage_ids(self, article_ids: Iterable[str]) -> frozenset[int]:
+        """Ids of the passages of these articles (of those that exist)."""
+        rows = self._select_in("SELECT id FROM passages WHERE article_id", list(dict.fromkeys(article_ids)))
+        return frozenset(int(rowid) for (rowid,) in rows)
+
     def article_by_hash(self, content_hash: str) -> ArticleRow | None:
         row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM articles a WHERE a.content_hash = ?",
                                 (content_hash,)).fetchone()
