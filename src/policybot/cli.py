@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from typing import Sequence
 
+from . import cli_feeds
 from .config import Settings
 from .errors import InputError, PolicybotError
 
@@ -36,6 +37,7 @@ EXAMPLES = {
     "stats": "example: policybot stats --json",
     "reindex": "example: policybot reindex   # after editing the dictionary or stopwords",
     "bot": "example: TELEGRAM_BOT_TOKEN=123:ABC policybot bot",
+    **cli_feeds.EXAMPLES,
 }
 
 
@@ -79,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
     command("reindex", "re-segment all passages and rebuild the index")
     command("bot", "run the Telegram bot (long polling)")
+    cli_feeds.add_parsers(command)
     return parser
 
 
@@ -233,14 +236,15 @@ def _cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"ask": _cmd_ask, "add": _cmd_add, "list": _cmd_list, "show": _cmd_show, "remove": _cmd_remove,
-            "stats": _cmd_stats, "reindex": _cmd_reindex, "bot": _cmd_bot}
+            "stats": _cmd_stats, "reindex": _cmd_reindex, "bot": _cmd_bot, **cli_feeds.COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `policybot` console script."""
     parser = _parser()
     args = parser.parse_args(argv)
-    for name in ("question", "title", "source", "date", "url"):  # not paths: those must stay as the OS gave them
+    # Not paths: those must stay as the OS gave them.
+    for name in ("question", "title", "source", "date", "url", "name", "which"):
         value = getattr(args, name, None)
         if isinstance(value, str):
             setattr(args, name, _clean(value))
