@@ -46,6 +46,20 @@ def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _minutes_env(env: Mapping[str, str], name: str, default: float) -> float:
+    """Minutes, 0 meaning "never" (up to a week)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 7 * 24 * 60:
+        raise ConfigError(f"{name}={raw!r} is not a number of minutes", f"set {name} to e.g. 30, or 0 to turn it off")
+    return value
+
+
 def _admin_ids(raw: str) -> frozenset[int]:
     ids: set[int] = set()
     for part in raw.replace(" ", "").split(","):
@@ -88,6 +102,8 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     admin_ids: frozenset[int] = frozenset()
     max_upload_bytes: int = 20 * 1024 * 1024
+    #: Minutes between the bot's checks of the feeds it follows (0: the bot does not check them).
+    feed_interval: float = 30.0
 
     @property
     def corpus_dir(self) -> Path:
@@ -122,4 +138,5 @@ class Settings:
             telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_url=merged.get("TELEGRAM_API_URL", "").strip().rstrip("/") or "https://api.telegram.org",
             admin_ids=_admin_ids(merged.get("POLICYBOT_ADMIN_IDS", "")),
+            feed_interval=_minutes_env(merged, "POLICYBOT_FEED_INTERVAL", 30.0),
         )

@@ -27,7 +27,7 @@ from .. import render
 from ..config import Settings
 from ..corpus import Corpus
 from ..errors import ConfigError, PolicybotError
-from . import admin, callbacks, handlers, texts
+from . import admin, callbacks, feeds, handlers, texts
 from .state import STATE, BotState, Context, Throttle, state_of
 
 log = logging.getLogger("policybot.telegram")
@@ -70,7 +70,7 @@ def _add_handlers(application: Application) -> None:
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     for names, callback in ((("start", "help"), handlers.cmd_start), (("ask",), handlers.cmd_ask),
                             (("sources",), handlers.cmd_sources), (("stats",), handlers.cmd_stats),
-                            (("add",), admin.cmd_add), (("remove",), admin.cmd_remove)):
+                            (("add",), admin.cmd_add), (("remove",), admin.cmd_remove), *feeds.COMMANDS):
         application.add_handler(CommandHandler(list(names), callback, filters=new))
     for message_filter, callback in (
             (new & private & filters.COMMAND, handlers.on_unknown_command),
@@ -89,6 +89,7 @@ def _add_handlers(application: Application) -> None:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     application.add_handler(CallbackQueryHandler(handlers.on_stale_button))
     application.add_error_handler(on_error)
+    feeds.schedule(application)
 
 
 class _Application(Application):

@@ -145,6 +145,8 @@ class BotState:
     last_sync: float = 0.0
     #: (store generation, example questions for /start) — rebuilt when the corpus changes
     examples: tuple[int, list[str]] | None = None
+    #: a feed check (with its alerts) is running; the next one waits for the next turn
+    feeds_checking: bool = False
 
     @property
     def page_size(self) -> int:
