@@ -10,9 +10,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from fakebotapi import FakeBotAPI, parse_html
 from feedserver import FeedServer
 from policybot.bot.state import state_of
+from policybot.config import Settings
+from policybot.errors import ConfigError
 from policybot.feedstore import FeedStore
 from policybot.bot.texts import NOT_ADMIN
 from telegram_harness import ADMIN, OTHER, QUESTION, USER, RunningBot, reply
@@ -128,3 +132,14 @@ def test_subscription_commands(api: FakeBotAPI, site: FeedServer, seed_home: Pat
         plain, _ = parse_html(api.calls[-1]["params"]["text"])
         assert plain == refused
     api.assert_no_errors()
+
+
+@pytest.mark.parametrize("value, minutes", [("", 30.0), ("0", 0.0), ("0.5", 0.5), ("1440", 1440.0)])
+def test_feed_interval_setting(value: str, minutes: float, tmp_path: Path) -> None:
+    assert Settings.from_env(env={"POLICYBOT_FEED_INTERVAL": value}, home=tmp_path).feed_interval == minutes
+
+
+@pytest.mark.parametrize("value", ["-1", "half an hour", "nan", "100000"])
+def test_a_bad_feed_interval_is_one_line_with_a_hint(value: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="POLICYBOT_FEED_INTERVAL.*minutes — set POLICYBOT_FEED_INTERVAL to e.g. 30"):
+        Settings.from_env(env={"POLICYBOT_FEED_INTERVAL": value}, home=tmp_path)

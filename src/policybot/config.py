@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .errors import ConfigError
 
@@ -33,31 +33,27 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number", f"set {name} to digits only") from None
 
 
-def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
+def _number_env(env: Mapping[str, str], name: str, default: float, valid: Callable[[float], bool], unit: str,
+                example: str) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{name}={raw!r} is not a number of seconds", f"set {name} to e.g. 15 or 2.5")
+        value = float("nan")
+    if not valid(value):
+        raise ConfigError(f"{name}={raw!r} is not a number of {unit}", f"set {name} to {example}")
     return value
+
+
+def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number_env(env, name, default, lambda v: 0 < v <= 3600, "seconds", "e.g. 15 or 2.5")
 
 
 def _minutes_env(env: Mapping[str, str], name: str, default: float) -> float:
     """Minutes, 0 meaning "never" (up to a week)."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 7 * 24 * 60:
-        raise ConfigError(f"{name}={raw!r} is not a number of minutes", f"set {name} to e.g. 30, or 0 to turn it off")
-    return value
+    return _number_env(env, name, default, lambda v: 0 <= v <= 7 * 24 * 60, "minutes", "e.g. 30, or 0 to turn it off")
 
 
 def _admin_ids(raw: str) -> frozenset[int]:

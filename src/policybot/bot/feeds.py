@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Callable, TypeVar
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application
@@ -27,6 +28,7 @@ from .replies import command_rest, refuse
 from .state import Context, state_of
 
 log = logging.getLogger("policybot.telegram")
+T = TypeVar("T")
 
 FEED_JOB = "feeds"
 #: Seconds after start-up before the first check (or the interval, if shorter).
@@ -96,6 +98,17 @@ async def cmd_feeds(update: Update, context: Context) -> None:
     await update.effective_message.reply_text(render.telegram_feeds(rows))
 
 
+async def _done(message: Message, work: Callable[[], T], reply: Callable[[T], str]) -> T | None:
+    """Run `work` in a worker thread and reply with `reply(result)`, or with why it did nothing."""
+    try:
+        result = await asyncio.to_thread(work)
+    except PolicybotError as exc:
+        await message.reply_text(render.telegram_feed_refused(exc))
+        return None
+    await message.reply_text(reply(result))
+    return result
+
+
 async def cmd_feed_add(update: Update, context: Context) -> None:
     """/feed_add URL [名称]: follow a feed or list page (admins only), then check it at once."""
     if await refuse(update, context):
@@ -106,13 +119,10 @@ async def cmd_feed_add(update: Update, context: Context) -> None:
         await message.reply_text(render.telegram_text(texts.FEED_ADD_USAGE))
         return
     feeds = state_of(context).corpus.feeds
-    try:
-        row, page = await asyncio.to_thread(feeds.add, words[0], words[1] if len(words) > 1 else None)
-    except PolicybotError as exc:
-        await message.reply_text(render.telegram_feed_refused(exc))
-        return
-    await message.reply_text(render.telegram_feed_added(row, page.kind, len(page.items)))
-    context.job_queue.run_once(check_feeds, 0.5)
+    added = await _done(message, lambda: feeds.add(words[0], words[1] if len(words) > 1 else None),
+                        lambda found: render.telegram_feed_added(found[0], found[1].kind, len(found[1].items)))
+    if added is not None:
+        context.job_queue.run_once(check_feeds, 0.5)
 
 
 async def cmd_feed_remove(update: Update, context: Context) -> None:
@@ -124,12 +134,8 @@ async def cmd_feed_remove(update: Update, context: Context) -> None:
     if not which:
         await message.reply_text(render.telegram_text(texts.FEED_REMOVE_USAGE))
         return
-    try:
-        row = await asyncio.to_thread(state_of(context).corpus.feeds.remove, which)
-    except PolicybotError as exc:
-        await message.reply_text(render.telegram_feed_refused(exc))
-        return
-    await message.reply_text(render.telegram_feed_removed(row))
+    feeds = state_of(context).corpus.feeds
+    await _done(message, lambda: feeds.remove(which), render.telegram_feed_removed)
 
 
 # ---- everyone: subscriptions ----------------------------------------------------------------------
@@ -145,21 +151,16 @@ async def cmd_subscribe(update: Update, context: Context) -> None:
     if not query:
         await message.reply_text(render.telegram_text(texts.SUBSCRIBE_USAGE))
         return
-    user = update.effective_user
+    user_id = update.effective_user.id if update.effective_user else None
     alerts = state_of(context).corpus.alerts
-    try:
-        sub = await asyncio.to_thread(alerts.subscribe, message.chat.id, user.id if user else None, query)
-    except PolicybotError as exc:
-        await message.reply_text(render.telegram_feed_refused(exc))
-        return
-    await message.reply_text(render.telegram_subscribed(sub))
+    await _done(message, lambda: alerts.subscribe(message.chat.id, user_id, query), render.telegram_subscribed)
 
 
 async def cmd_subscriptions(update: Update, context: Context) -> None:
     """/subscriptions: this chat's subscriptions, numbered."""
     message = update.effective_message
-    rows = await asyncio.to_thread(state_of(context).corpus.alerts.subscriptions, message.chat.id)
-    await message.reply_text(render.telegram_subscriptions(rows))
+    alerts = state_of(context).corpus.alerts
+    await _done(message, lambda: alerts.subscriptions(message.chat.id), render.telegram_subscriptions)
 
 
 async def cmd_unsubscribe(update: Update, context: Context) -> None:
@@ -169,12 +170,8 @@ async def cmd_unsubscribe(update: Update, context: Context) -> None:
     if not which:
         await message.reply_text(render.telegram_text(texts.UNSUBSCRIBE_USAGE))
         return
-    try:
-        sub = await asyncio.to_thread(state_of(context).corpus.alerts.unsubscribe, message.chat.id, which)
-    except PolicybotError as exc:
-        await message.reply_text(render.telegram_feed_refused(exc))
-        return
-    await message.reply_text(render.telegram_unsubscribed(sub))
+    alerts = state_of(context).corpus.alerts
+    await _done(message, lambda: alerts.unsubscribe(message.chat.id, which), render.telegram_unsubscribed)
 
 
 #: (command names, handler) pairs `app` routes, before its catch-all for unknown commands.
