@@ -16,7 +16,7 @@ from feedserver import FeedServer
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = clean_env(also=PROXY_VARS, POLICYBOT_URL_TIMEOUT="1.5")
+    env = clean_env(also=PROXY_VARS, POLICYBOT_URL_TIMEOUT="1.5", POLICYBOT_ALLOW_PRIVATE_URLS="1")
     return subprocess.run([sys.executable, "-m", "policybot", "--home", str(home), *args], capture_output=True,
                           text=True, env=env, timeout=120)
 
@@ -91,7 +91,7 @@ def test_update_notify_prints_what_each_subscription_would_be_sent(site: FeedSer
 
 def test_a_progress_line_on_a_terminal(site: FeedServer, empty_home: Path) -> None:
     run(empty_home, "feeds", "add", site.url("/feeds/growing.xml"), "--name", "滚动")
-    env = clean_env(also=PROXY_VARS)
+    env = clean_env(also=PROXY_VARS, POLICYBOT_ALLOW_PRIVATE_URLS="1")
     pid, fd = pty.fork()
     if pid == 0:  # child: `policybot update` with a terminal for its output
         os.execve(sys.executable, [sys.executable, "-m", "policybot", "--home", str(empty_home), "update"], env)
