@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policybot.feedstore import ADDED, FAILED, FeedStore
+from policybot.feedstore import FeedStore, ItemStatus
 from policybot.store import SCHEMA_VERSION, Store
 
 
@@ -59,14 +59,14 @@ def test_items_count_attempts_and_arrivals_are_numbered(db: Path) -> None:
     feeds = FeedStore(Store(db))
     feed = feeds.add_feed("a", "http://a.example/rss.xml")
     assert feed is not None
-    feeds.record_item("http://a.example/1", feed.id, title="一", date=None, status=FAILED, error="404")
-    feeds.record_item("http://a.example/1", feed.id, title="一", date=None, status=ADDED, article_id="x1",
+    feeds.record_item("http://a.example/1", feed.id, title="一", date=None, status=ItemStatus.FAILED, error="404")
+    feeds.record_item("http://a.example/1", feed.id, title="一", date=None, status=ItemStatus.ADDED, article_id="x1",
                       arrived=True)
-    feeds.record_item("http://a.example/2", feed.id, title="二", date="2024-07-02", status=ADDED,
+    feeds.record_item("http://a.example/2", feed.id, title="二", date="2024-07-02", status=ItemStatus.ADDED,
                       article_id="x2", arrived=True)
     known = feeds.known_links(["http://a.example/1", "http://a.example/2", "http://a.example/3"])
     assert set(known) == {"http://a.example/1", "http://a.example/2"}
-    assert (known["http://a.example/1"].status, known["http://a.example/1"].attempts) == (ADDED, 2)
+    assert (known["http://a.example/1"].status, known["http://a.example/1"].attempts) == (ItemStatus.ADDED, 2)
     assert feeds.arrivals_after(0) == [(1, "x1"), (2, "x2")] and feeds.arrivals_after(1) == [(2, "x2")]
     assert feeds.last_arrival() == 2
 
@@ -75,7 +75,7 @@ def test_subscriptions_are_bounded_start_now_and_alert_once(db: Path) -> None:
     feeds = FeedStore(Store(db))
     feed = feeds.add_feed("a", "http://a.example/rss.xml")
     assert feed is not None
-    feeds.record_item("http://a.example/old", feed.id, title="旧", date=None, status=ADDED, article_id="old",
+    feeds.record_item("http://a.example/old", feed.id, title="旧", date=None, status=ItemStatus.ADDED, article_id="old",
                       arrived=True)
     sub = feeds.subscribe(42, 42, "低空经济", limit=2)
     assert not isinstance(sub, str) and sub.seen_seq == 1  # older arrivals are not news to it

@@ -87,8 +87,8 @@ def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     for check in report.checks:
         for link, reason in check.failed_items:
             _err(f"warning: {check.name}: {link}: {reason}")
-        if check.status == "failed":
-            _err(f"error: feed {check.name} ({check.url}) failed: {check.error}")
+    for check in report.failed:
+        _err(f"error: feed {check.name} ({check.url}) failed: {check.error}")
     print(render.update_summary(report), flush=True)
     if args.notify:
         alerts = [a for a in corpus.alerts.due() if a.worth_sending]

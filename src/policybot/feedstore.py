@@ -14,6 +14,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Iterator, Sequence
 
 from .store import Store
@@ -69,9 +70,13 @@ CREATE TABLE IF NOT EXISTS alerts_sent (
 """
 _TABLES = ("feeds", "feed_items", "feed_arrivals", "subscriptions", "alerts_sent")
 
-#: feed_items.status: the link's page was stored, was the same text as a stored article,
-#: failed (tried again at later checks), or failed too often (never tried again).
-ADDED, DUPLICATE, FAILED, GAVE_UP = "added", "duplicate", "failed", "gave_up"
+class ItemStatus(StrEnum):
+    """What became of a link a feed listed (feed_items.status)."""
+
+    ADDED = "added"  # its page was stored
+    DUPLICATE = "duplicate"  # its page's text (or the link itself) was stored already
+    FAILED = "failed"  # it could not be read; tried again at a later check
+    GAVE_UP = "gave_up"  # it failed too often; never tried again
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ class ItemRow:
     """A link a feed listed, and what became of it."""
 
     link: str
-    status: str
+    status: ItemStatus
     article_id: str | None
     attempts: int
 
@@ -208,7 +213,7 @@ class FeedStore:
         # The store's chunked IN query (this module is part of the storage layer).
         rows = self.store._select_in("SELECT link, status, article_id, attempts FROM feed_items WHERE link",
                                      list(links))
-        return {str(link): ItemRow(str(link), str(status), None if article is None else str(article), int(attempts))
+        return {str(link): ItemRow(str(link), ItemStatus(status), None if article is None else str(article), int(attempts))
                 for link, status, article, attempts in rows}
 
     def stored_urls(self, links: Sequence[str]) -> dict[str, str]:
@@ -216,7 +221,7 @@ class FeedStore:
         rows = self.store._select_in("SELECT url, id FROM articles WHERE url", list(links))
         return {str(url): str(article_id) for url, article_id in rows}
 
-    def record_item(self, link: str, feed_id: int, *, title: str, date: str | None, status: str,
+    def record_item(self, link: str, feed_id: int, *, title: str, date: str | None, status: ItemStatus,
                     article_id: str | None = None, error: str | None = None, arrived: bool = False) -> None:
         """What became of one link; an article it brought is an arrival (subscriptions are matched against those)."""
         now = time.time()

@@ -17,11 +17,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from .errors import InputError, NotFoundError, PolicybotError
-from .feedstore import ADDED, DUPLICATE, FAILED, GAVE_UP, FeedRow, FeedStore, ItemRow
+from .feedstore import FeedRow, FeedStore, ItemRow, ItemStatus
 from .ingest.article import Article, ArticleMeta
 from .ingest.feeds import FeedItem, FeedPage, normalize_link, read_feed
 from .ingest.fetch import Validators, fetch_url
@@ -41,13 +42,22 @@ CLAIM_SECONDS = 900.0
 MAX_NAME_CHARS = 40
 
 
+class CheckStatus(StrEnum):
+    """How one check of a feed went."""
+
+    NEW = "new"  # it brought articles
+    UNCHANGED = "unchanged"  # read (or 304), nothing new
+    FAILED = "failed"  # the feed could not be read
+    BUSY = "busy"  # another checker holds it
+
+
 @dataclass
 class FeedCheck:
     """What one check of one feed did."""
 
     name: str
     url: str
-    status: str = "unchanged"  # "new", "unchanged", "failed", "busy" (another checker has it)
+    status: CheckStatus = CheckStatus.UNCHANGED
     added: list[str] = field(default_factory=list)  # article ids
     duplicates: int = 0
     failed_items: list[tuple[str, str]] = field(default_factory=list)  # (link, reason)
@@ -63,11 +73,21 @@ class UpdateReport:
     @property
     def ok(self) -> bool:
         """Every feed was read (items that failed do not count against it)."""
-        return all(c.status != "failed" for c in self.checks)
+        return not self.failed
 
     @property
     def added(self) -> list[str]:
         return [a for c in self.checks for a in c.added]
+
+    @property
+    def failed(self) -> list[FeedCheck]:
+        """The feeds that could not be read."""
+        return [c for c in self.checks if c.status == CheckStatus.FAILED]
+
+    @property
+    def busy(self) -> list[FeedCheck]:
+        """The feeds skipped because another checker held them."""
+        return [c for c in self.checks if c.status == CheckStatus.BUSY]
 
 
 def _quiet(_: str) -> None:
@@ -144,7 +164,7 @@ class Feeds:
         result = FeedCheck(feed.name, feed.url)
         store = self._store
         if not store.claim(feed.id, CLAIM_SECONDS):
-            result.status = "busy"
+            result.status = CheckStatus.BUSY
             return result
         kind, validators = None, Validators(feed.etag, feed.last_modified)
         try:
@@ -154,15 +174,15 @@ class Feeds:
                 if not self._take(store, feed, page.items, result):
                     validators = Validators()  # items wait for the next check: ask for the whole feed then
         except PolicybotError as exc:
-            result.status, result.error = "failed", str(exc)
+            result.status, result.error = CheckStatus.FAILED, str(exc)
         except Exception as exc:  # a bug must not stop the other feeds; it is logged in full
             log.exception("checking %s failed", feed.url)
-            result.status, result.error = "failed", f"internal error ({type(exc).__name__})"
+            result.status, result.error = CheckStatus.FAILED, f"internal error ({type(exc).__name__})"
         finally:
             store.record_check(feed.id, kind=kind, etag=validators.etag, last_modified=validators.last_modified,
                                error=result.error, taken=len(result.added))
-        if result.status != "failed" and result.added:
-            result.status = "new"
+        if result.status != CheckStatus.FAILED and result.added:
+            result.status = CheckStatus.NEW
         return result
 
     def _read(self, url: str, known: Validators | None) -> tuple[FeedPage | None, Validators]:
@@ -186,7 +206,7 @@ class Feeds:
         for item in items:
             seen = known.get(item.link)
             if item.link in stored and seen is None:
-                store.record_item(item.link, feed.id, title=item.title, date=item.date, status=DUPLICATE,
+                store.record_item(item.link, feed.id, title=item.title, date=item.date, status=ItemStatus.DUPLICATE,
                                   article_id=stored[item.link])
             elif seen is None or _retry(seen):
                 todo.append((item, seen))
@@ -202,15 +222,15 @@ class Feeds:
             outcomes = self.corpus.add_articles(articles, origins=[item.link] * len(articles))
         except PolicybotError as exc:
             attempts = (seen.attempts if seen else 0) + 1
-            status = GAVE_UP if attempts >= MAX_ATTEMPTS else FAILED
+            status = ItemStatus.GAVE_UP if attempts >= MAX_ATTEMPTS else ItemStatus.FAILED
             store.record_item(item.link, feed.id, title=item.title, date=item.date, status=status, error=str(exc))
             result.failed_items.append((item.link, str(exc)))
             log.info("item %s of %s failed (%d/%d): %s", item.link, feed.name, attempts, MAX_ATTEMPTS, exc)
-            return status == GAVE_UP
+            return status == ItemStatus.GAVE_UP
         for outcome in outcomes:
-            added = outcome.status == "added"
+            added = outcome.status == "added"  # an AddResult status
             store.record_item(item.link, feed.id, title=item.title, date=item.date,
-                              status=ADDED if added else DUPLICATE, article_id=outcome.article_id, arrived=added)
+                              status=ItemStatus.ADDED if added else ItemStatus.DUPLICATE, article_id=outcome.article_id, arrived=added)
             if added:
                 result.added.append(outcome.article_id)
             else:
@@ -219,7 +239,7 @@ class Feeds:
 
 
 def _retry(seen: ItemRow) -> bool:
-    return seen.status == FAILED and seen.attempts < MAX_ATTEMPTS
+    return seen.status == ItemStatus.FAILED and seen.attempts < MAX_ATTEMPTS
 
 
 def _as_from_feed(article: Article, feed_name: str, item: FeedItem) -> Article:

@@ -40,19 +40,17 @@ def feed_lines(rows: Sequence["FeedRow"]) -> str:
 
 def update_summary(report: "UpdateReport") -> str:
     """`policybot update`'s one summary line."""
-    failed = [c for c in report.checks if c.status == "failed"]
     parts = [f"checked {len(report.checks)} feed(s): {len(report.added)} new article(s)"]
     duplicates = sum(c.duplicates for c in report.checks)
     items = sum(len(c.failed_items) for c in report.checks)
-    busy = sum(1 for c in report.checks if c.status == "busy")
     if duplicates:
         parts.append(f"{duplicates} already there")
     if items:
         parts.append(f"{items} item(s) failed")
-    if busy:
-        parts.append(f"{busy} being checked elsewhere")
-    if failed:
-        parts.append(f"{len(failed)} feed(s) failed")
+    if report.busy:
+        parts.append(f"{len(report.busy)} being checked elsewhere")
+    if report.failed:
+        parts.append(f"{len(report.failed)} feed(s) failed")
     return safe_terminal(", ".join(parts))
 
 
