@@ -8,6 +8,7 @@ Only `policybot.bot` imports `telegram` (python-telegram-bot 22). The package's 
 * `pages` — a reply's HTML (from `render`) with its buttons, built in worker threads;
 * `handlers` — questions, answer buttons, /start, /sources, /stats; `admin` — /add, uploads, /remove, undo;
 * `background` — work besides replying (syncing the corpus folder);
+* `feeds` — following sources: the JobQueue's feed check, alerts, and the feed and subscription commands;
 * `app` (here) — the wiring: a new command or button is one line in `_add_handlers`.
 """
 

@@ -34,6 +34,7 @@ FEED_JOB = "feeds"
 #: Seconds after start-up before the first check (or the interval, if shorter).
 FIRST_CHECK = 60.0
 
+
 def schedule(application: Application) -> None:
     """The repeating check on the Application's JobQueue (none when the interval is 0)."""
     minutes = state_of(application).settings.feed_interval
