@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterator, Sequence
 
+from .index import select_in
 from .store import Store
 
 FEED_SCHEMA = """
@@ -134,7 +135,6 @@ class FeedStore:
     """Feed bookkeeping over one thread's store connection."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
         self.conn = store.conn
         present = {r[0] for r in self.conn.execute(
             f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({','.join('?' * len(_TABLES))})",
@@ -210,15 +210,13 @@ class FeedStore:
 
     def known_links(self, links: Sequence[str]) -> dict[str, ItemRow]:
         """Links seen before (from any feed) and what became of them."""
-        # The store's chunked IN query (this module is part of the storage layer).
-        rows = self.store._select_in("SELECT link, status, article_id, attempts FROM feed_items WHERE link",
-                                     list(links))
+        rows = select_in(self.conn, "SELECT link, status, article_id, attempts FROM feed_items WHERE link", links)
         return {str(link): ItemRow(str(link), ItemStatus(status), None if article is None else str(article), int(attempts))
                 for link, status, article, attempts in rows}
 
     def stored_urls(self, links: Sequence[str]) -> dict[str, str]:
         """Links that are already an article's URL (added by hand, say): link -> article id."""
-        rows = self.store._select_in("SELECT url, id FROM articles WHERE url", list(links))
+        rows = select_in(self.conn, "SELECT url, id FROM articles WHERE url", links)
         return {str(url): str(article_id) for url, article_id in rows}
 
     def record_item(self, link: str, feed_id: int, *, title: str, date: str | None, status: ItemStatus,
