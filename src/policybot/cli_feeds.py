@@ -85,8 +85,8 @@ def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     if live:
         print("\r\x1b[K", end="", file=sys.stderr, flush=True)
     for check in report.checks:
-        for link, reason in check.failed_items:
-            _err(f"warning: {check.name}: {link}: {reason}")
+        for link, reason in check.failed_items:  # the reason names the link, as a rule
+            _err(f"warning: {check.name}: {reason}" if link in reason else f"warning: {check.name}: {link}: {reason}")
     for check in report.failed:
         _err(f"error: feed {check.name} ({check.url}) failed: {check.error}")
     print(render.update_summary(report), flush=True)
