@@ -24,19 +24,22 @@ SEED = ROOT / "corpus" / "000_9b034201a5caef24.txt"
 #: policybot's own settings: a developer's shell (or .env) may export them, and no test may see them.
 OWN_SETTINGS = ("POLICYBOT_", "TELEGRAM_")
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+#: What picks the command line's language: tests run in English unless they set one.
+LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
 # ---- environment --------------------------------------------------------------------------------
 
 
 def _scrubbed(name: str, also: tuple[str, ...]) -> bool:
-    return name.startswith(OWN_SETTINGS) or name in also
+    return name.startswith(OWN_SETTINGS) or name in LOCALE_VARS or name in also
 
 
 def clean_env(also: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
     """The environment for a policybot process: this one's without policybot's own settings (nor the
     variables `also` names), plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not _scrubbed(k, also)}
+    env["LANG"] = "C.UTF-8"  # English messages, UTF-8 output, whatever the developer's locale
     env.update(extra)
     return env
 

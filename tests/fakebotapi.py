@@ -20,8 +20,9 @@ Deliberate differences from Telegram (all of them *stricter*):
 * ``Markdown``/``MarkdownV2`` texts are accepted but not parsed.
 * Only the methods the bot calls are served (any other one is a 404, recorded
   as an error): getMe, deleteWebhook, getUpdates, setMyCommands, sendMessage,
-  editMessageText, answerCallbackQuery, sendChatAction, getFile, and file
-  downloads. Request bodies are JSON or form-encoded (the bot uploads nothing,
+  editMessageText, answerCallbackQuery, answerInlineQuery (its rules in
+  fake_inline.py; article results only; each query answered once), sendChatAction,
+  getFile, and file downloads. Request bodies are JSON or form-encoded (the bot uploads nothing,
   so a multipart body is rejected).
 """
 
@@ -40,6 +41,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fake_inline import check_answer
 
 __all__ = ["ApiError", "EntityParseError", "FakeBotAPI", "parse_html", "utf16_len"]
 
@@ -65,7 +68,7 @@ INLINE_BUTTON_ACTIONS = (
 )
 JSON_FIELDS = frozenset(
     "reply_markup reply_parameters link_preview_options entities "
-    "commands scope allowed_updates".split()
+    "commands scope allowed_updates results button".split()
 )
 INT_FIELDS = frozenset(
     "message_id offset limit timeout user_id reply_to_message_id "
@@ -74,7 +77,7 @@ INT_FIELDS = frozenset(
 BOOL_FIELDS = frozenset(
     "drop_pending_updates disable_notification protect_content show_alert "
     "allow_sending_without_reply disable_web_page_preview "
-    "disable_content_type_detection".split()
+    "disable_content_type_detection is_personal".split()
 )
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply "
@@ -579,6 +582,7 @@ class FakeBotAPI:
         self._last_message_id: dict[int, int] = {}
         self._files: dict[str, _StoredFile] = {}
         self._callbacks: dict[str, JSON] = {}
+        self._inline_queries: dict[str, JSON] = {}
         self._commands: dict[str, list[JSON]] = {}
         self._flood_left = 0
         self._flood_retry_after = 1
@@ -589,7 +593,7 @@ class FakeBotAPI:
             name.lower(): getattr(self, f"_api_{name}")
             for name in (
                 "getMe", "deleteWebhook", "getUpdates", "setMyCommands", "sendMessage",
-                "editMessageText", "answerCallbackQuery", "sendChatAction", "getFile",
+                "editMessageText", "answerCallbackQuery", "answerInlineQuery", "sendChatAction", "getFile",
             )
         }
 
@@ -819,6 +823,22 @@ class FakeBotAPI:
             }
             return self._push_update("callback_query", query)
 
+    def send_inline_query(self, user_id: int, query: str, offset: str = "", chat_type: str = "sender") -> str:
+        """Inject an inline query (a user typing ``@bot query``); returns its id."""
+        with self._cond:
+            query_id = str(5_000_000_000_000 + next(self._ids))
+            self._inline_queries[query_id] = {"answered": False, "answer": None}
+            self._push_update("inline_query", {"id": query_id, "from": self._user(user_id, None),
+                                               "query": query, "offset": offset, "chat_type": chat_type})
+            return query_id
+
+    def inline_answer(self, query_id: str, timeout: float = 10.0) -> JSON:
+        """The bot's answerInlineQuery parameters for an inline query (waits for them)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._inline_queries[query_id]["answered"], timeout):
+                raise AssertionError(self._timeout_report(f"no answer to inline query {query_id}", 0))
+            return copy.deepcopy(self._inline_queries[query_id]["answer"])
+
     def _inject_message(self, user_id: int, chat_id: int | None, chat_type: str,
                         username: str | None, reply_to: int | None, fields: JSON) -> JSON:
         with self._cond:
@@ -1013,10 +1033,13 @@ class FakeBotAPI:
     def _text(self, params: JSON) -> tuple[str, list[JSON]]:
         """Parse the text per parse_mode; return trimmed plain text and entities."""
         text = params.get("text")
-        text = "" if text is None else str(text)
-        parse_mode = params.get("parse_mode") or ""
-        if "entities" in params:
-            plain, entities = text, list(params["entities"] or [])
+        return self._parse_text("" if text is None else str(text), params.get("parse_mode") or "",
+                                params["entities"] if "entities" in params else None)
+
+    def _parse_text(self, text: str, parse_mode: str, given: list[JSON] | None) -> tuple[str, list[JSON]]:
+        """A message text per parse_mode (or its given entities): trimmed plain text and entities."""
+        if given is not None:
+            plain, entities = text, list(given or [])
         elif parse_mode.upper() == "HTML":
             try:
                 plain, entities = parse_html(text)
@@ -1122,6 +1145,15 @@ class FakeBotAPI:
         text = params.get("text")
         if text is not None and utf16_len(str(text)) > MAX_CALLBACK_ANSWER_UTF16:
             raise bad_request("MESSAGE_TOO_LONG")
+        query.update(answered=True, answer=copy.deepcopy(params))
+        return True
+
+    def _api_answerInlineQuery(self, params: JSON) -> bool:
+        query = self._inline_queries.get(str(params.get("inline_query_id", "")))
+        if query is None or query["answered"]:
+            raise bad_request(QUERY_INVALID.removeprefix("Bad Request: "))
+        check_answer(params, self._parse_text, lambda markup: check_reply_markup(markup, inline_only=True),
+                     bad_request)
         query.update(answered=True, answer=copy.deepcopy(params))
         return True
 

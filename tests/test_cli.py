@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -48,12 +49,13 @@ def test_ask_json_fields_and_k(seed_home: Path) -> None:
 
 
 def test_ask_questions_from_stdin_one_json_line_each(seed_home: Path) -> None:
-    questions = [QUESTION, "北京冬奥会中国队获得了多少枚金牌?", "梁溪布局了多少个科创飞地?"]
-    result = run(seed_home, "ask", "--json", stdin="\n".join(questions) + "\n\n")
+    questions = [QUESTION, "北京冬奥会中国队获得了多少枚金牌?", "", "梁溪布局了多少个科创飞地?", "  "]
+    result = run(seed_home, "ask", "--json", stdin="\n".join(questions) + "\n")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["question"] for line in lines] == questions
-    assert lines[1]["results"] == []
-    assert "布局9个科创飞地" in lines[2]["results"][0]["text"]
+    # Every input line gets its output line, blank ones too, so outputs pair with inputs by position.
+    assert [line["question"] for line in lines] == [q.strip() for q in questions]
+    assert lines[1]["results"] == [] and lines[2]["results"] == [] and lines[4]["results"] == []
+    assert "布局9个科创飞地" in lines[3]["results"][0]["text"]
 
 
 def test_no_answer_said_plainly(seed_home: Path) -> None:
@@ -115,9 +117,9 @@ def test_new_home_starts_empty(empty_home: Path) -> None:
 
 
 def test_every_command_help_has_an_example(empty_home: Path) -> None:
-    for command in ["ask", "add", "list", "show", "remove", "stats", "reindex", "bot"]:
+    for command in ["ask", "add", "list", "show", "remove", "stats", "reindex", "bot", "feedback"]:
         result = run(empty_home, command, "--help")
-        assert "example: policybot" in result.stdout.replace("TELEGRAM_BOT_TOKEN=123:ABC ", ""), command
+        assert "example: policybot" in re.sub(r"TELEGRAM_BOT_TOKEN=\S+ ", "", result.stdout), command
 
 
 def test_interactive_prompt_on_a_terminal(seed_home: Path) -> None:

@@ -51,6 +51,9 @@ from policybot.search.ranking import Answer, Result
 from policybot.store import ArticleRow, PassageRow
 from policybot.bot.callbacks import question_key
 from policybot.bot.pages import answer_page
+from policybot.chat.context import MAX_CHARS, MAX_CHATS, Conversations, Turn
+from policybot.chat.session import Query
+from policybot.feedbackstore import Unanswered
 from policybot.bot.state import Throttle, state_of
 from policybot.bot.texts import EXPIRED, NON_TEXT, NOT_ADMIN, SORRY
 from telegram_harness import (ADMIN, GROUP, NEW_TRACKS, OTHER, QUESTION, USER, RunningBot, buttons, current,
@@ -430,7 +433,9 @@ def expected_answers(home: Path, questions: list[str]) -> dict[str, str]:
     """The plain text of the bot's first answer to each question, computed straight from the corpus."""
     corpus = make_corpus(home)
     try:
-        return {q: parse_html(answer_page(corpus, q, 0, question_key(q)).html)[0].strip() for q in questions}
+        chats = corpus.chats()
+        return {q: parse_html(answer_page(*chats.page(Query(q), 3), 0, question_key(q)).html)[0].strip()
+                for q in questions}
     finally:
         corpus.store.close()
 
@@ -499,6 +504,7 @@ def test_memory_stays_flat_over_2000_questions(api: FakeBotAPI, tmp_path: Path) 
     warmup, measured, window = 304, 2000, 16
     running = RunningBot(api, home, throttle=Throttle(max_users=100))
     state_of(running.app).questions = bot_state.Recent(max_items=200)
+    state_of(running.app).chats.turns = Conversations(max_chats=200)
     running.app.bot.rate_limiter._base_limiter = None  # Telegram's 30 messages/s would make this take minutes
     started = time.monotonic()
     with running:
@@ -518,7 +524,7 @@ def test_memory_stays_flat_over_2000_questions(api: FakeBotAPI, tmp_path: Path) 
             _forget_history(api)
         blocks_after, rss_after = _settled_blocks(), _rss_kb()
         state = state_of(running.app)
-        assert len(state.questions) == 200 and len(state.throttle._users) <= 100
+        assert len(state.questions) == 200 and len(state.throttle._users) <= 100 and len(state.chats.turns) == 200
         assert not running.app.user_data and not running.app.chat_data
     print(f"\nmemory over {measured} questions after a warm-up of {warmup} ({time.monotonic() - started:.1f} s): "
           f"{blocks_after - blocks_before:+d} allocated blocks ({blocks_before} -> {blocks_after}), "
@@ -548,6 +554,10 @@ def test_button_and_throttle_state_is_capped() -> None:
         assert throttle.reserve(user) == 0.0
         throttle.release(user)
     assert len(throttle._users) <= bot_state.THROTTLED_USERS
+    turns = Conversations()  # the bot's defaults, one turn per chat
+    for chat in range(MAX_CHATS + 500):
+        turns.put(chat, Turn(Query(f"{chat}" + "问" * (4096 - len(str(chat)))), at=0))
+    assert len(turns) <= MAX_CHATS and turns.chars <= MAX_CHARS and turns.get(MAX_CHATS + 499, now=1) is not None
 
 
 # ---- rendering ----------------------------------------------------------------------------------
@@ -613,6 +623,13 @@ def test_every_telegram_renderer_gives_valid_html_within_limits_for_any_text_and
                 render.telegram_download_refused(question), render.telegram_download_over_limit(counts[2]),
                 render.telegram_no_such_article(question), render.telegram_undone(counts[3])]
     messages += [render.telegram_removed(article) for article in articles]
+    messages += [render.telegram_answer(Answer(question, results), note=question),
+                 render.telegram_unanswered([Unanswered(question, counts[0], 0.0)] * (counts[1] % 30))]
+    messages += [render.inline_message(question, r) for r in results]
+    messages += [render.inline_article_message(a, rows[0] if rows else None) for a in articles]
+    for r in results:  # an inline result's title is required and plain; its description plain
+        assert render.inline_title(r).strip() and len(render.inline_title(r)) <= render.INLINE_TITLE_CHARS
+        assert len(render.inline_description(r.passage)) <= 160
     for row in rows:
         messages.append(render.telegram_passage(rows, row.id))
         citation = render.telegram_citation(row)

@@ -408,11 +408,12 @@ def test_a_failing_update_is_logged_answered_kindly_and_the_bot_keeps_running(
                 raise RuntimeError("index exploded")
             return getattr(real, name)
 
-    state_of(bot.app).corpus = Broken()
+    state = state_of(bot.app)
+    state.corpus = state.chats.corpus = Broken()  # questions are answered through the chats' corpus
     with caplog.at_level(logging.ERROR, logger="policybot.telegram"):
         assert reply(api, USER, QUESTION)["text"] == SORRY
     assert any(r.exc_info and "index exploded" in str(r.exc_info[1]) for r in caplog.records)
-    state_of(bot.app).corpus = real
+    state.corpus = state.chats.corpus = real
     assert NEW_TRACKS in reply(api, USER, QUESTION)["text"]
     assert reply(api, USER, "/nosuchcommand")["text"].startswith("不认识这个命令")
 

@@ -122,7 +122,7 @@ def test_subscription_commands(api: FakeBotAPI, site: FeedServer, seed_home: Pat
         reply(api, USER, "/subscribe 人才政策")
         listing = reply(api, USER, "/subscriptions")["text"]
         assert "1. 低空经济 <b>&" in listing and "2. 人才政策" in listing
-        assert "already subscribed" in reply(api, USER, "/subscribe 人才政策")["text"]
+        assert "已经订阅了 '人才政策'" in reply(api, USER, "/subscribe 人才政策")["text"]
         assert "已取消订阅「人才政策」" in reply(api, USER, "/unsubscribe 2")["text"]
         assert "没有成功" in reply(api, USER, "/unsubscribe 9")["text"]
         group = reply(api, USER, "/subscribe 低空经济", chat_id=-5005, chat_type="group")

@@ -7,15 +7,19 @@ import os
 import re
 import sqlite3
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from . import cli_feeds
 from .config import Settings
 from .errors import InputError, PolicybotError
+from .render import messages
 
-PROMPT = "问题> "
 #: Undecodable bytes in arguments or stdin arrive as lone surrogates (surrogateescape).
 _SURROGATES = re.compile("[\ud800-\udfff]")
+#: -k: passages per answer.
+K_RANGE = (1, 50)
+#: The shipped seed article's id, for the help examples of `show` and `remove` (tests check it is listed).
+SEED_ARTICLE_ID = "0e059e18ba08"
 
 
 def _clean(text: str) -> str:
@@ -26,62 +30,77 @@ def _clean(text: str) -> str:
 #: A message is one line: control characters (say, a newline in a file name) would break it.
 _LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
-EXAMPLES = {
-    "ask": 'example: policybot ask "宜兴发展哪些新赛道?"\n         policybot ask -k 5 --json "江阴的高层次人才目标"\n'
-           "         policybot ask --json < questions.txt",
-    "add": "example: policybot add article.txt news/ https://example.com/a.html\n"
-           '         pbpaste | policybot add - --title "标题" --date 2024-06-08 --source 无锡日报',
-    "list": "example: policybot list --json",
-    "show": "example: policybot show 9b034201a5ca",
-    "remove": "example: policybot remove 9b034201a5ca",
-    "stats": "example: policybot stats --json",
-    "reindex": "example: policybot reindex   # after editing the dictionary or stopwords",
-    "bot": "example: TELEGRAM_BOT_TOKEN=123:ABC policybot bot",
-    **cli_feeds.EXAMPLES,
-}
+
+class _Parser(argparse.ArgumentParser):
+    """argparse speaking the locale's language; a usage error is one line."""
+
+    lang = "en"
+
+    def format_help(self) -> str:
+        return self._localized(super().format_help())
+
+    def format_usage(self) -> str:
+        return self._localized(super().format_usage())
+
+    def _localized(self, text: str) -> str:
+        english = "usage: "
+        return messages.text("cli.usage", self.lang) + text[len(english):] if text.startswith(english) else text
+
+    def error(self, message: str) -> NoReturn:
+        line = messages.text("cli.error", self.lang, message=messages.translate(message, self.lang))
+        self.exit(2, f"{self.prog}: {line}{messages.text('cli.see_help', self.lang, prog=self.prog)}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="policybot",
-        description="Ask questions about Chinese policy-news articles and get cited passages.",
-        epilog='example: policybot ask "宜兴发展哪些新赛道?"   (no command on a terminal: interactive prompt)',
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--home", help="folder holding corpus/ and the index (default: $POLICYBOT_HOME or the checkout)")
-    sub = parser.add_subparsers(dest="command")
+def _parser(lang: str) -> argparse.ArgumentParser:
+    def t(key: str, **values: object) -> str:
+        return messages.text(key, lang, **values)
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    def localized(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        parser.lang = lang  # type: ignore[attr-defined]
+        parser._positionals.title = t("cli.positionals")
+        parser._optionals.title = t("cli.options")
+        parser.add_argument("-h", "--help", action="help", help=t("cli.help"))
+        return parser
 
-    ask = command("ask", "answer questions with cited passages")
-    ask.add_argument("question", nargs="*", help="the question (omit to read one question per line from stdin)")
-    ask.add_argument("-k", type=int, default=None, help="how many passages (default 3)")
-    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    parser = localized(_Parser(prog="policybot", description=t("cli.description"), epilog=t("cli.epilog"),
+                               formatter_class=argparse.RawDescriptionHelpFormatter, add_help=False))
+    parser.add_argument("--home", help=t("cli.home"))
+    sub = parser.add_subparsers(dest="command", title=t("cli.commands"), parser_class=_Parser)
 
-    add = command("add", "add articles from files, folders, URLs or - (stdin)")
-    add.add_argument("inputs", nargs="+", metavar="PATH|URL|-")
-    add.add_argument("--title")
-    add.add_argument("--date", help="YYYY-MM-DD")
-    add.add_argument("--source", help="publisher, e.g. 无锡日报")
-    add.add_argument("--url")
-    add.add_argument("--id", dest="article_id", help="article id to use (single article only)")
-    add.add_argument("--replace", action="store_true", help="update articles that are already there")
-    add.add_argument("--json", action="store_true")
+    def command(name: str, **values: object) -> argparse.ArgumentParser:
+        help_text = t(f"cli.{name}.help")
+        command_parser = localized(sub.add_parser(name, help=help_text, description=help_text, add_help=False,
+                                                  epilog=t(f"cli.{name}.example", **values),
+                                                  formatter_class=argparse.RawDescriptionHelpFormatter))
+        # --home after the command too (`policybot ask --home X`); given there, it wins.
+        command_parser.add_argument("--home", default=argparse.SUPPRESS, help=t("cli.home"))
+        return command_parser
 
-    listing = command("list", "list articles")
-    listing.add_argument("--json", action="store_true")
-    show = command("show", "show an article and its passages")
-    show.add_argument("article_id", metavar="ID")
-    show.add_argument("--json", action="store_true")
-    remove = command("remove", "remove an article")
-    remove.add_argument("article_id", metavar="ID")
-    stats = command("stats", "corpus and index figures")
-    stats.add_argument("--json", action="store_true")
-    command("reindex", "re-segment all passages and rebuild the index")
-    command("bot", "run the Telegram bot (long polling)")
-    cli_feeds.add_parsers(command)
+    ask = command("ask")
+    ask.add_argument("question", nargs="*", help=t("cli.ask.question"))
+    ask.add_argument("-k", type=int, default=None, help=t("cli.ask.k", low=K_RANGE[0], high=K_RANGE[1], default=3))
+    ask.add_argument("--json", action="store_true", help=t("cli.ask.json"))
+
+    add = command("add")
+    add.add_argument("inputs", nargs="+", metavar="PATH|URL|-", help=t("cli.add.inputs"))
+    for flag in ("title", "date", "source", "url"):
+        add.add_argument(f"--{flag}", help=t(f"cli.add.{flag}"))
+    add.add_argument("--id", dest="article_id", help=t("cli.add.id"))
+    add.add_argument("--replace", action="store_true", help=t("cli.add.replace"))
+    add.add_argument("--json", action="store_true", help=t("cli.add.json"))
+
+    command("list").add_argument("--json", action="store_true", help=t("cli.list.json"))
+    show = command("show", id=SEED_ARTICLE_ID)
+    show.add_argument("article_id", metavar="ID", help=t("cli.show.id"))
+    show.add_argument("--json", action="store_true", help=t("cli.show.json"))
+    command("remove", id=SEED_ARTICLE_ID).add_argument("article_id", metavar="ID", help=t("cli.remove.id"))
+    command("stats").add_argument("--json", action="store_true", help=t("cli.stats.json"))
+    command("reindex")
+    command("bot")
+    feedback = command("feedback")
+    feedback.add_argument("action", choices=("export", "unanswered"), help=t("cli.feedback.action"))
+    feedback.add_argument("-o", "--output", help=t("cli.feedback.output"))
+    cli_feeds.add_parsers(command, localized, t)
     return parser
 
 
@@ -97,60 +116,53 @@ def _err(message: str) -> None:
     print(_LINE_BREAKERS.sub(" ", message), file=sys.stderr, flush=True)
 
 
-def _open(settings: Settings, sync: bool = True):
+def _open(settings: Settings, lang: str, sync: bool = True):
     from .corpus import Corpus
 
     corpus = Corpus(settings)
     if sync:
-        corpus.sync(progress=_err, warn=lambda m: _err(f"warning: {m}"))
+        corpus.sync(progress=_err, warn=lambda m: _err(messages.text("cli.warning", lang, message=m)))
     return corpus
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
 
-    corpus = _open(settings)
-    if args.k is not None and not 1 <= args.k <= 50:
-        raise PolicybotError(f"-k {args.k} is out of range", "choose between 1 and 50 passages")
-    questions = [" ".join(args.question)] if args.question else None
-    if questions is None:
-        if sys.stdin.isatty():
-            return _interactive(corpus, args)
-        if args.json:
-            # One JSON line out as each question line comes in (a pipe may stay open).
-            for line in sys.stdin:
-                if line.strip():
-                    print(render.json_line(corpus.ask(_clean(line.strip()), args.k)), flush=True)
+    low, high = K_RANGE
+    if args.k is not None and not low <= args.k <= high:
+        raise PolicybotError(f"-k {args.k} is out of range", f"choose between {low} and {high} passages")
+    corpus = _open(settings, args.lang)
+    k = args.k or settings.top_k
+    if not args.question and sys.stdin.isatty():
+        from .prompt import run_prompt
+
+        return run_prompt(corpus, k, args.json, args.lang, _clean)
+    if corpus.counts().articles == 0:  # say what to do rather than "nothing found"
+        hint = messages.text("cli.ask.empty_home", args.lang, home=settings.home)
+        if not args.json:
+            print(hint)
             return 0
-        questions = [_clean(line.strip()) for line in sys.stdin if line.strip()]
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        _err(hint)
+    if args.question:
+        answer = corpus.ask(_clean(" ".join(args.question)), k)
+        print(render.json_line(answer) if args.json else render.terminal(answer, color=_color()), flush=True)
+        return 0
+    if args.json:
+        # One JSON line out for every line in (blank ones too), as each comes in: a pipe may stay open.
+        for line in sys.stdin:
+            print(render.json_line(corpus.ask(_clean(line.strip()), k)), flush=True)
+        return 0
+    questions = [_clean(line.strip()) for line in sys.stdin if line.strip()]
     for question in questions:
-        answer = corpus.ask(question, args.k)
-        if args.json:
-            print(render.json_line(answer), flush=True)
-        else:
-            if len(questions) > 1:
-                print(f"== {render.safe_terminal(question)}")
-            print(render.terminal(answer, color=color), end="\n\n" if len(questions) > 1 else "\n", flush=True)
+        if len(questions) > 1:
+            print(f"== {render.safe_terminal(question)}")
+        print(render.terminal(corpus.ask(question, k), color=_color()), end="\n\n" if len(questions) > 1 else "\n",
+              flush=True)
     return 0
 
 
-def _interactive(corpus, args: argparse.Namespace) -> int:
-    """A question prompt on a terminal; empty line or Ctrl-D ends it."""
-    from . import render
-
-    print(f"policybot — {corpus.counts().articles} 篇文章。输入问题,回车提问;空行或 Ctrl-D 退出。")
-    while True:
-        try:
-            question = _clean(input(PROMPT).strip())
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if not question:
-            return 0
-        answer = corpus.ask(question, args.k)
-        print(render.json_line(answer) if args.json else render.terminal(answer, color=True))
-        print()
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -160,28 +172,28 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     if args.article_id is not None and not Corpus.valid_article_id(args.article_id):
         raise InputError(f"--id {args.article_id[:40]!r} has spaces or symbols",
                          "use letters, digits, '.', '_', ':' or '-' (at most 64)")
-    corpus = _open(settings, sync=False)
+    corpus = _open(settings, args.lang, sync=False)
     results = corpus.add_inputs(args.inputs, title=args.title, source=args.source, date=args.date, url=args.url,
                                 article_id=args.article_id, replace=args.replace, progress=_err)
     if args.json:
         print(render.to_json([r.as_dict() for r in results]))
+        return 1 if any(r.status is AddStatus.CONFLICT for r in results) else 0
     for r in results:
-        if args.json:
-            continue
         title = render.safe_terminal(r.title)
         if r.status is AddStatus.DUPLICATE:
-            print(f"already there: {r.article_id}  {title} (same text; use --replace to update it)")
+            print(messages.text("cli.add.duplicate", args.lang, id=r.article_id, title=title))
         elif r.status is AddStatus.CONFLICT:
-            _err(f"not added: {r.article_id} already exists with different text — add again with --replace to update it")
+            _err(messages.text("cli.add.conflict", args.lang, id=r.article_id))
         else:
-            print(f"{r.status}: {r.article_id}  {r.date or '----------'}  {r.passages} ¶  {title}")
+            status = messages.text(f"cli.add.{r.status}", args.lang)
+            print(f"{status}: {r.article_id}  {r.date or '----------'}  {r.passages} ¶  {title}")
     return 1 if any(r.status is AddStatus.CONFLICT for r in results) else 0
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
 
-    rows = _open(settings).articles()
+    rows = _open(settings, args.lang).articles()
     print(render.to_json([r.as_dict() for r in rows]) if args.json else render.article_lines(rows))
     return 0
 
@@ -189,7 +201,7 @@ def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
 
-    row, passages = _open(settings).article(args.article_id)
+    row, passages = _open(settings, args.lang).article(args.article_id)
     if args.json:
         data = row.as_dict() | {"passages": [
             {"paragraph": p.ordinal, "section": " › ".join(p.section), "text": p.text} for p in passages]}
@@ -208,24 +220,26 @@ def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    row = _open(settings).remove(args.article_id)
-    print(f"removed: {row.id}  {row.title}")
+    from . import render
+
+    row = _open(settings, args.lang).remove(args.article_id)
+    print(messages.text("cli.remove.done", args.lang, id=row.id, title=render.safe_terminal(row.title)))
     return 0
 
 
 def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
 
-    stats = _open(settings).stats()
-    print(render.to_json(stats) if args.json else "\n".join(f"{k:>15}: {v}" for k, v in stats.items()))
+    stats = _open(settings, args.lang).stats()
+    print(render.to_json(stats) if args.json else render.stats_lines(stats, args.lang))
     return 0
 
 
 def _cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
-    corpus = _open(settings, sync=False)
+    corpus = _open(settings, args.lang, sync=False)
     n = corpus.reindex(progress=_err)
     corpus.sync(progress=_err)
-    print(f"reindexed {n} passages")
+    print(messages.text("cli.reindex.done", args.lang, n=n))
     return 0
 
 
@@ -235,14 +249,28 @@ def _cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     return run_bot(settings)
 
 
+def _cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """`feedback export`: every 👍/👎 as JSONL; `feedback unanswered`: the commonest questions with no passage."""
+    from . import render
+
+    log = _open(settings, args.lang, sync=False).feedback
+    lines = ([render.to_json(r.as_dict(), indent=None) for r in log.ratings()] if args.action == "export"
+             else [f"{u.count:>5}  {render.safe_terminal(u.question)}" for u in log.unanswered(limit=100)])
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.writelines(line + "\n" for line in lines)
+    else:
+        for line in lines:
+            print(line)
+    return 0
+
+
 COMMANDS = {"ask": _cmd_ask, "add": _cmd_add, "list": _cmd_list, "show": _cmd_show, "remove": _cmd_remove,
-            "stats": _cmd_stats, "reindex": _cmd_reindex, "bot": _cmd_bot, **cli_feeds.COMMANDS}
+            "stats": _cmd_stats, "reindex": _cmd_reindex, "bot": _cmd_bot, "feedback": _cmd_feedback,
+            **cli_feeds.COMMANDS}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `policybot` console script."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+def _clean_args(args: argparse.Namespace) -> None:
     # Not paths: those must stay as the OS gave them.
     for name in ("question", "title", "source", "date", "url", "name", "which"):
         value = getattr(args, name, None)
@@ -250,10 +278,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, name, _clean(value))
         elif isinstance(value, list):
             setattr(args, name, [_clean(v) for v in value])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `policybot` console script."""
+    lang = messages.language(os.environ)
+    parser = _parser(lang)
+    args = parser.parse_args(argv)
+    _clean_args(args)
+    args.lang = lang
     try:
         settings = Settings.from_env(home=args.home)
     except PolicybotError as exc:
-        _err(f"error: {exc}")
+        _err(messages.error_line(exc, lang))
         return exc.exit_code
     try:
         if args.command is None:
@@ -261,16 +298,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.print_help()
                 return 2
             args = parser.parse_args([*(["--home", args.home] if args.home else []), "ask"])
+            args.lang = lang
         return COMMANDS[args.command](args, settings)
     except PolicybotError as exc:
-        _err(f"error: {exc}")
+        _err(messages.error_line(exc, lang))
         return exc.exit_code
     except sqlite3.DatabaseError as exc:
-        _err(f"error: the store in {settings.state_dir} cannot be used ({_reason(exc)}) — "
-             "run `policybot reindex`; if that fails, move that folder away and add the articles again")
+        _err(messages.text("cli.error", lang, message=messages.text(
+            "cli.store_unusable", lang, dir=settings.state_dir, reason=_reason(exc))))
         return 1
     except KeyboardInterrupt:
-        _err("interrupted — nothing half-written was kept")
+        _err(messages.text("cli.interrupted", lang))
         return 130
     except BrokenPipeError:
         return 0

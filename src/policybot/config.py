@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Mapping
 
 from .errors import ConfigError
 
@@ -33,27 +33,36 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number", f"set {name} to digits only") from None
 
 
-def _number_env(env: Mapping[str, str], name: str, default: float, valid: Callable[[float], bool], unit: str,
-                example: str) -> float:
+def _float_env(env: Mapping[str, str], name: str) -> tuple[str, float] | None:
+    """The variable's text and its number (NaN when it is no number), or None when it is unset."""
     raw = env.get(name, "").strip()
     if not raw:
-        return default
+        return None
     try:
-        value = float(raw)
+        return raw, float(raw)
     except ValueError:
-        value = float("nan")
-    if not valid(value):
-        raise ConfigError(f"{name}={raw!r} is not a number of {unit}", f"set {name} to {example}")
-    return value
+        return raw, float("nan")
 
 
 def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
-    return _number_env(env, name, default, lambda v: 0 < v <= 3600, "seconds", "e.g. 15 or 2.5")
+    found = _float_env(env, name)
+    if found is None:
+        return default
+    raw, value = found
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds", f"set {name} to e.g. 15 or 2.5")
+    return value
 
 
 def _minutes_env(env: Mapping[str, str], name: str, default: float) -> float:
     """Minutes, 0 meaning "never" (up to a week)."""
-    return _number_env(env, name, default, lambda v: 0 <= v <= 7 * 24 * 60, "minutes", "e.g. 30, or 0 to turn it off")
+    found = _float_env(env, name)
+    if found is None:
+        return default
+    raw, value = found
+    if not 0 <= value <= 7 * 24 * 60:
+        raise ConfigError(f"{name}={raw!r} is not a number of minutes", f"set {name} to e.g. 30, or 0 to turn it off")
+    return value
 
 
 def _admin_ids(raw: str) -> frozenset[int]:
@@ -121,10 +130,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, home: Path | str | None = None) -> "Settings":
-        """Build settings from the environment (plus `.env` in the working directory)."""
+        """Build settings from the environment, then `.env` in the working directory, then `.env` in the
+        home (the first that sets a variable wins)."""
         merged: dict[str, str] = read_dotenv(Path.cwd() / ".env")
         merged.update(os.environ if env is None else env)
         home_path = Path(home or merged.get("POLICYBOT_HOME") or default_home()).expanduser()
+        merged = read_dotenv(home_path / ".env") | merged
         return cls(
             home=home_path.resolve(),
             top_k=_int_env(merged, "POLICYBOT_TOP_K", 3),

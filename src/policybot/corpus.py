@@ -15,6 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Collection, Sequence
 
+from .chat.session import Chats
+from .feedbackstore import FeedbackLog
 from .segment import bulk
 from . import index as idx
 from .alerts import Alert, Alerts
@@ -407,6 +409,18 @@ class Corpus:
     def generation(self) -> int:
         """A number that changes whenever the stored articles change (a key for caches built from them)."""
         return self.store.generation()
+
+    def chats(self, ttl: float | None = None) -> Chats:
+        """Conversations over this corpus, for follow-up questions (see `policybot.chat`)."""
+        return Chats(self) if ttl is None else Chats(self, ttl)
+
+    @property
+    def feedback(self) -> FeedbackLog:
+        """Ratings of answers and questions that got no passage (this thread's store connection)."""
+        log = getattr(self._local, "feedback", None)
+        if log is None:
+            log = self._local.feedback = FeedbackLog(self.store)
+        return log
 
 
 @dataclass(frozen=True)

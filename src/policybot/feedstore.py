@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterator, Sequence
+from typing import ContextManager, Sequence
 
 from .index import select_in
-from .store import Store
+from .store import Store, ensure_tables, quiet_write
 
 FEED_SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -136,25 +135,10 @@ class FeedStore:
 
     def __init__(self, store: Store) -> None:
         self.conn = store.conn
-        present = {r[0] for r in self.conn.execute(
-            f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({','.join('?' * len(_TABLES))})",
-            _TABLES)}
-        if len(present) < len(_TABLES):
-            with self._write():
-                for statement in FEED_SCHEMA.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+        ensure_tables(self.conn, _TABLES, FEED_SCHEMA)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (no generation bump: the index is not touched)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+    def _write(self) -> ContextManager[sqlite3.Connection]:
+        return quiet_write(self.conn)
 
     # ---- feeds -------------------------------------------------------------------------------
 

@@ -137,6 +137,32 @@ def decode_section(raw: object) -> tuple[str, ...]:
     return tuple(str(s) for s in section) if isinstance(section, list) else ()
 
 
+@contextmanager
+def quiet_write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction that leaves the generation alone: for a feature's own tables, which
+    the index never reads (readers need not reload)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def ensure_tables(conn: sqlite3.Connection, tables: Sequence[str], schema: str) -> None:
+    """Create a feature's own tables (`schema`: CREATE TABLE IF NOT EXISTS statements) unless all of
+    `tables` exist; the store's schema version is not changed (an older policybot ignores them)."""
+    marks = ",".join("?" * len(tables))
+    present = {r[0] for r in conn.execute(
+        f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", tuple(tables))}
+    if len(present) < len(tables):
+        with quiet_write(conn):
+            for statement in schema.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+
+
 def _passage(row: Sequence[object]) -> PassageRow:
     section = decode_section(row[3])
     return PassageRow(int(row[0]), str(row[1]), int(row[2]), section, str(row[4]), str(row[5]),

@@ -6,7 +6,8 @@ Only `policybot.bot` imports `telegram` (python-telegram-bot 22). The package's 
 * `state` — throttling, state behind buttons, and the `BotState` every handler shares;
 * `callbacks` — what each button carries, and the patterns that route a press;
 * `pages` — a reply's HTML (from `render`) with its buttons, built in worker threads;
-* `handlers` — questions, answer buttons, /start, /sources, /stats; `admin` — /add, uploads, /remove, undo;
+* `handlers` — questions (read with the chat's previous one), answer buttons, /start, /sources, /stats;
+  `admin` — /add, uploads, /remove, undo; `feedback` — 👍/👎 and /unanswered; `inline` — inline mode;
 * `background` — work besides replying (syncing the corpus folder);
 * `feeds` — following sources: the JobQueue's feed check, alerts, and the feed and subscription commands;
 * `app` (here) — the wiring: a new command or button is one line in `_add_handlers`.
@@ -16,24 +17,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          Defaults, MessageHandler, filters)
+                          Defaults, InlineQueryHandler, MessageHandler, filters)
 
 from .. import render
 from ..config import Settings
 from ..corpus import Corpus
 from ..errors import ConfigError, PolicybotError
-from . import admin, callbacks, feeds, handlers, texts
+from . import admin, callbacks, feedback, feeds, handlers, inline, texts
+from .replies import throttled
 from .state import STATE, BotState, Context, Throttle, state_of
 
 log = logging.getLogger("policybot.telegram")
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -56,6 +59,7 @@ async def _post_init(application: Application) -> None:
     def prepare() -> int:
         corpus.sync(progress=log.info, warn=lambda m: log.warning("%s", m))
         corpus.ask("政策")  # loads jieba and the index before the first user waits for them
+        state.chats.warm_up()  # and the place names follow-ups are read with
         return corpus.counts().articles
 
     n_articles = await asyncio.to_thread(prepare)
@@ -71,7 +75,8 @@ def _add_handlers(application: Application) -> None:
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     for names, callback in ((("start", "help"), handlers.cmd_start), (("ask",), handlers.cmd_ask),
                             (("sources",), handlers.cmd_sources), (("stats",), handlers.cmd_stats),
-                            (("add",), admin.cmd_add), (("remove",), admin.cmd_remove), *feeds.COMMANDS):
+                            (("add",), admin.cmd_add), (("remove",), admin.cmd_remove),
+                            (("unanswered",), feedback.cmd_unanswered), *feeds.COMMANDS):
         application.add_handler(CommandHandler(list(names), callback, filters=new))
     for message_filter, callback in (
             (new & private & filters.COMMAND, handlers.on_unknown_command),
@@ -82,13 +87,16 @@ def _add_handlers(application: Application) -> None:
         application.add_handler(MessageHandler(message_filter, callback))
     # A query with neither data nor a game (a forged empty button) counts as matching *every* pattern
     # in python-telegram-bot, so it is caught first; a game query too (the bot has no games).
-    application.add_handler(CallbackQueryHandler(handlers.on_stale_button, pattern=lambda data: False,
+    # Every press counts against its presser's limit (`throttled`), the one questions use.
+    application.add_handler(CallbackQueryHandler(throttled(handlers.on_stale_button), pattern=lambda data: False,
                                                  game_pattern=""))
     for pattern, callback in ((callbacks.MORE, handlers.on_more), (callbacks.ORIGINAL, handlers.on_original),
                               (callbacks.PASSAGE, handlers.on_passage_nav),
-                              (callbacks.SOURCES, handlers.on_sources_page), (callbacks.UNDO, admin.on_undo)):
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    application.add_handler(CallbackQueryHandler(handlers.on_stale_button))
+                              (callbacks.SOURCES, handlers.on_sources_page), (callbacks.UNDO, admin.on_undo),
+                              (callbacks.FEEDBACK, feedback.on_feedback)):
+        application.add_handler(CallbackQueryHandler(throttled(callback), pattern=pattern))
+    application.add_handler(CallbackQueryHandler(throttled(handlers.on_stale_button)))
+    application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_error_handler(on_error)
     feeds.schedule(application)
 
@@ -103,13 +111,40 @@ class _Application(Application):
             super()._mark_for_persistence_update(update=update, job=job)  # type: ignore[arg-type]
 
 
-def build_application(settings: Settings, throttle: Throttle | None = None) -> Application:
-    """The bot's Application: HTML replies without link previews, rate limiter, concurrent updates."""
-    if not settings.telegram_token:
+#: What @BotFather hands out: the bot's numeric id, a colon, and a secret of letters, digits, '_' and '-'.
+TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,200}")
+
+
+def check_token(token: str) -> None:
+    """A missing or malformed token, said in one line before any network call."""
+    if not token:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is not set",
             "create a bot with @BotFather in Telegram (/newbot), then put TELEGRAM_BOT_TOKEN=<token> in .env "
             "(copy .env.example) or export it in the environment")
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token",
+                          "a token looks like 123456789:AAF… — copy it again from @BotFather (/mybots → API Token)")
+
+
+class _OneLineNetworkErrors(logging.Filter):
+    """Network failures and a refused token are the environment, not a bug: log their message, not the
+    traceback (python-telegram-bot logs each failed start-up attempt with its whole chain). A failed
+    start-up is not logged at all: `run_bot` reports it as one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], (NetworkError, InvalidToken)):
+            if "Bootstrap" in record.getMessage():
+                return False
+            record.msg = f"{record.getMessage()} ({record.exc_info[1]})"
+            record.args = None
+            record.exc_info = None
+        return True
+
+
+def build_application(settings: Settings, throttle: Throttle | None = None) -> Application:
+    """The bot's Application: HTML replies without link previews, rate limiter, concurrent updates."""
+    check_token(settings.telegram_token)
     root = settings.telegram_api_url.rstrip("/")
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
                         allow_sending_without_reply=True)
@@ -131,6 +166,8 @@ def run_bot(settings: Settings) -> int:
     application = build_application(settings)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines would log the token in URLs
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_OneLineNetworkErrors())
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3)
     except InvalidToken:

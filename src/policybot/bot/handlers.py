@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Hashable
 
 from telegram import BotCommand, BotCommandScopeChat, Message, MessageEntity, Update
 from telegram.constants import ChatType
@@ -17,10 +18,12 @@ from telegram.error import TelegramError
 from .. import render
 from . import texts
 from .background import schedule_sync
+from ..chat.session import Query, Reply
+from . import callbacks
 from .callbacks import normalize_question, question_key
-from .pages import answer_page, passage_page, sources_page, welcome_facts
+from .pages import answer_page, follow_up_note, passage_page, reply_page, sources_page, welcome_facts
 from .replies import accessible, command_rest, edit
-from .state import Context, Recent, state_of
+from .state import BotState, Context, Recent, state_of
 
 log = logging.getLogger("policybot.telegram")
 
@@ -31,8 +34,15 @@ QUESTION_LINE = "🔎 "
 # ---- questions ------------------------------------------------------------------------------
 
 
+def chat_key(update: Update) -> Hashable:
+    """Whose conversation a message continues: the chat's in a private chat, each user's own in a group."""
+    chat, user = update.effective_chat, update.effective_user
+    return chat.id if chat.type == ChatType.PRIVATE or user is None else (chat.id, user.id)
+
+
 async def _answer(update: Update, context: Context, question: str) -> None:
-    """Answer a question with the top passages, throttling users who ask too fast."""
+    """Answer a question (read with the chat's previous one) with the top passages, throttling users
+    who ask too fast."""
     message = update.effective_message
     question = normalize_question(question)
     if message is None or not question:
@@ -49,13 +59,27 @@ async def _answer(update: Update, context: Context, question: str) -> None:
             if state.throttle.notify_once(who):
                 await message.reply_text(render.telegram_text(texts.WAIT))
             await asyncio.sleep(delay)
-        key = question_key(question)
-        state.questions.remember(key, question)
-        page = await asyncio.to_thread(answer_page, state.corpus, question, 0, key, state.page_size)
+        reply = await asyncio.to_thread(_reply, state, chat_key(update), question)
+        if reply.query is not None and reply.answer is not None:
+            state.questions.remember(callbacks.query_key(reply.query), _stored(reply.query))
+        page = await asyncio.to_thread(reply_page, state.corpus, reply, state.page_size)
         await message.reply_text(page.html, reply_markup=page.markup)
     finally:
         state.throttle.release(who)
     schedule_sync(context)
+
+
+def _reply(state: BotState, key: Hashable, question: str) -> Reply:
+    """Read and answer a question in a worker thread; a question that got no passage is noted for /unanswered."""
+    reply = state.chats.reply(key, question, state.page_size)
+    if reply.answer is not None and not reply.answer.results and not reply.continues:
+        state.corpus.feedback.note_unanswered(reply.answer.question)
+    return reply
+
+
+def _stored(query: Query) -> str | list[str]:
+    """What `state.questions` keeps for a 更多 button: a plain question's text, a follow-up's parts."""
+    return query.question if not query.hints and not query.focus else callbacks.query_parts(query)
 
 
 def _addressed_question(message: Message, bot_id: int, bot_username: str) -> str | None:
@@ -98,15 +122,16 @@ async def cmd_ask(update: Update, context: Context) -> None:
     await _answer(update, context, question)
 
 
-def _question_of(key: str, message: Message | None, remembered: Recent) -> str | None:
-    """The question behind a 更多 button: remembered, or read back from the answer's first line."""
-    question = remembered.get(key)
-    if question is None and message is not None and message.text:
+def query_of(key: str, message: Message | None, remembered: Recent) -> Query | None:
+    """The question behind a 更多 or 👍 button: remembered, or (a plain question) read back from the
+    answer's first line after a restart."""
+    stored = remembered.get(key)
+    if stored is None and message is not None and message.text:
         first_line = message.text.split("\n", 1)[0]
         if first_line.startswith(QUESTION_LINE):
             candidate = normalize_question(first_line[len(QUESTION_LINE):])
-            question = candidate if question_key(candidate) == key else None
-    return question if isinstance(question, str) else None
+            stored = candidate if question_key(candidate) == key else None
+    return callbacks.query_from(stored) if stored is not None else None
 
 
 async def on_more(update: Update, context: Context) -> None:
@@ -115,16 +140,18 @@ async def on_more(update: Update, context: Context) -> None:
     message = accessible(query)
     state = state_of(context)
     key, offset = context.match.group(1), int(context.match.group(2))
-    question = _question_of(key, message, state.questions)
-    if question is None or message is None:
+    asked = query_of(key, message, state.questions)
+    if asked is None or message is None:
         await query.answer(texts.EXPIRED)
         return
-    state.questions.remember(key, question)
-    page = await asyncio.to_thread(answer_page, state.corpus, question, offset, key, state.page_size)
-    if not page.count:
+    state.questions.remember(key, _stored(asked))
+    answer, more = await asyncio.to_thread(state.chats.page, asked, state.page_size, offset)
+    if not answer.results:
         await query.answer(texts.NO_MORE)
         return
-    await edit(query, page)
+    state.chats.showed(chat_key(update), asked, answer)
+    note = follow_up_note(asked.question) if asked.hints or asked.focus else None
+    await edit(query, answer_page(answer, more, offset, key, state.page_size, note))
 
 
 async def on_original(update: Update, context: Context) -> None:
@@ -158,7 +185,8 @@ async def cmd_start(update: Update, context: Context) -> None:
     n_articles, newest, examples = await asyncio.to_thread(welcome_facts, state)
     admin = state.is_admin(update.effective_user)
     mb = state.settings.max_upload_bytes // (1024 * 1024)
-    await update.effective_message.reply_text(render.telegram_welcome(n_articles, newest, examples, admin, mb))
+    await update.effective_message.reply_text(
+        render.telegram_welcome(n_articles, newest, examples, admin, mb, context.bot.username))
     if admin and update.effective_chat.type == ChatType.PRIVATE:
         await _admin_menu(update, context)
 

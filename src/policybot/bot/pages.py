@@ -12,7 +12,9 @@ import dataclasses
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from .. import render
-from ..corpus import Corpus
+from ..chat.session import Reply
+from ..corpus import Answer, Corpus
+from ..render import messages
 from . import callbacks, texts
 from .state import BotState
 
@@ -36,19 +38,49 @@ def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | No
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def answer_page(corpus: Corpus, question: str, offset: int, key: str, size: int = PAGE_SIZE) -> Page:
-    """Results offset+1 … offset+size of a question, with 原文 / 更多 buttons."""
-    answer = corpus.ask(question, size + 1, offset)
+def answer_page(answer: Answer, more: bool, offset: int, key: str, size: int = PAGE_SIZE,
+                note: str | None = None) -> Page:
+    """Results offset+1 … offset+size of a question (`answer`, already searched), with 原文 / 更多
+    buttons and 👍 / 👎 for the first passage shown; `note` says which question a follow-up was read as."""
     results = answer.results[:size]
-    html = render.telegram_answer(answer, shown=size)
+    html = render.telegram_answer(answer, shown=size, note=note)
     originals = [InlineKeyboardButton(texts.ORIGINAL.format(rank=r.rank),
                                       callback_data=callbacks.original(r.passage.id)) for r in results]
     nav = []
     if offset > 0:
         nav.append(InlineKeyboardButton(texts.PREVIOUS_PAGE, callback_data=callbacks.more(key, max(0, offset - size))))
-    if len(answer.results) > size:
+    if more:
         nav.append(InlineKeyboardButton(texts.MORE, callback_data=callbacks.more(key, offset + size)))
-    return Page(html, _markup([originals, nav]), len(results))
+    rating = [InlineKeyboardButton(label, callback_data=callbacks.feedback(up, results[0].passage.id, key))
+              for up, label in ((True, texts.HELPFUL), (False, texts.NOT_HELPFUL))] if results else []
+    return Page(html, _markup([originals, nav, rating]), len(results))
+
+
+def follow_up_note(question: str) -> str:
+    """What a follow-up's answer says under its question line."""
+    return messages.text("followup.answered_as", messages.BOT_LANGUAGE, question=question)
+
+
+def reply_page(corpus: Corpus, reply: Reply, size: int = PAGE_SIZE) -> Page:
+    """The page for one message read in its chat's context (`Chats.reply`)."""
+    lang = messages.BOT_LANGUAGE
+    if reply.no_context:
+        return Page(render.telegram_text(messages.text("followup.no_context", lang)), None)
+    if reply.opens:
+        page = passage_page(corpus, reply.passage_id) if reply.passage_id is not None else None
+        return page or Page(render.telegram_text(
+            messages.text("followup.no_item", lang, n=reply.read.item, shown=reply.shown)), None)
+    answer, query = reply.answer, reply.query
+    assert answer is not None and query is not None
+    if reply.continues and not answer.results:
+        return Page(render.telegram_text(messages.text("followup.no_more", lang, question=answer.question)), None)
+    note = None
+    if reply.answered_as:
+        note = follow_up_note(reply.answered_as)
+    elif reply.continues:
+        note = messages.text("followup.more_of", lang, question=answer.question, first=reply.offset + 1,
+                             last=reply.offset + len(answer.results[:size]))
+    return answer_page(answer, reply.more, reply.offset, callbacks.query_key(query), size, note)
 
 
 def passage_page(corpus: Corpus, passage_id: int) -> Page | None:

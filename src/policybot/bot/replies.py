@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
@@ -55,3 +58,32 @@ async def refuse(update: Update, context: Context) -> bool:
     log.info("refused an admin action from user %s", user.id if user else None)
     await update.effective_message.reply_text(render.telegram_text(texts.NOT_ADMIN))
     return True
+
+
+def throttled(callback: Callable[[Update, Context], Awaitable[None]]) -> Callable[[Update, Context], Awaitable[None]]:
+    """A button handler run within the presser's limit, the one questions use (`Throttle.reserve`).
+
+    Presses over the rate wait their turn like questions; beyond the few a user may have waiting,
+    a press is dropped: its presser is told once per streak, and nothing else is called, so a flood
+    of forged presses neither searches nor spends the bot's Bot API budget, and other users' answers
+    never queue behind it.
+    """
+
+    @functools.wraps(callback)
+    async def within_limit(update: Update, context: Context) -> None:
+        throttle = state_of(context).throttle
+        user = update.effective_user
+        who = user.id if user is not None else 0
+        delay = throttle.reserve(who)
+        if delay is None:
+            if throttle.tell_refused(who):
+                await update.callback_query.answer(texts.SLOW_DOWN)
+            return
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await callback(update, context)
+        finally:
+            throttle.release(who)
+
+    return within_limit

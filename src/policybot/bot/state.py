@@ -16,6 +16,7 @@ from collections import OrderedDict
 from telegram import User
 from telegram.ext import Application, ContextTypes
 
+from ..chat.session import Chats
 from ..config import Settings
 from ..corpus import Corpus
 
@@ -39,6 +40,8 @@ class _Bucket:
     stamp: float
     pending: int = 0
     notified: bool = False
+    #: A dropped button press was told "slow down" since the last one let through.
+    refused: bool = False
 
 
 class Throttle:
@@ -57,20 +60,47 @@ class Throttle:
         self.max_users = max_users
         self._users: dict[int, _Bucket] = {}
 
-    def reserve(self, user_id: int) -> float | None:
-        """Seconds this question must wait (0: go ahead), or None to drop it."""
-        now = time.monotonic()
+    def _bucket(self, user_id: int, now: float) -> _Bucket:
         bucket = self._users.get(user_id)
         if bucket is None:
             if len(self._users) >= self.max_users:
                 self._forget_idle()
             bucket = self._users[user_id] = _Bucket(float(self.burst), now)
+        return bucket
+
+    def reserve(self, user_id: int) -> float | None:
+        """Seconds this question must wait (0: go ahead), or None to drop it."""
+        now = time.monotonic()
+        bucket = self._bucket(user_id, now)
         if bucket.pending >= self.max_pending:
             return None
         bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.rate) - 1.0
         bucket.stamp = now
         bucket.pending += 1
+        bucket.refused = False
         return 0.0 if bucket.tokens >= 0 else -bucket.tokens / self.rate
+
+    def take(self, user_id: int) -> bool:
+        """Something that is worth answering only now (an inline query, typed as the user goes):
+        True to go ahead, using up a token; False when the user is over the limit."""
+        now = time.monotonic()
+        bucket = self._bucket(user_id, now)
+        tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.rate)
+        bucket.stamp = now
+        if tokens < 1.0:
+            bucket.tokens = tokens
+            return False
+        bucket.tokens = tokens - 1.0
+        bucket.refused = False
+        return True
+
+    def tell_refused(self, user_id: int) -> bool:
+        """True the first time a button press is dropped since one was let through (tell the user then;
+        answering every dropped press would itself be a flood of Bot API calls)."""
+        bucket = self._users[user_id]
+        first = not bucket.refused
+        bucket.refused = True
+        return first
 
     def notify_once(self, user_id: int) -> bool:
         """True the first time in a streak of waiting questions (say "请稍候" then)."""
@@ -147,6 +177,13 @@ class BotState:
     examples: tuple[int, list[str]] | None = None
     #: a feed check (with its alerts) is running; the next one waits for the next turn
     feeds_checking: bool = False
+    #: inline queries come as the user types: their own, roomier bucket
+    inline_throttle: Throttle = dataclasses.field(default_factory=lambda: Throttle(rate=2.0, burst=6))
+    #: every chat's last question, for follow-ups ("那梁溪呢?"); made from the corpus
+    chats: Chats = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.chats = self.corpus.chats()
 
     @property
     def page_size(self) -> int:

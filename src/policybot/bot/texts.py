@@ -19,6 +19,7 @@ PUBLIC_COMMANDS = [
 ADMIN_COMMANDS = PUBLIC_COMMANDS + [
     ("add", "添加文章:文字、网址,或回复一条转发的文章"),
     ("remove", "删除文章:/remove ID"),
+    ("unanswered", "没找到答案的常见问题"),
     ("feeds", "关注的来源(RSS、列表页)"),
     ("feed_add", "关注来源:/feed_add 网址 [名称]"),
     ("feed_remove", "取消关注:/feed_remove 名称"),
@@ -41,6 +42,7 @@ SUBSCRIBE_USAGE = "用法:/subscribe 关键词或问题,例如 /subscribe 低空
 SUBSCRIBE_PRIVATE = "请在与我的私聊中订阅。"
 UNSUBSCRIBE_USAGE = "用法:/unsubscribe 编号或订阅内容(用 /subscriptions 查看)。"
 FORWARD_HINT = "这是一条转发的消息。要把它加入文章库,请回复它并发送 /add;要提问,请直接输入问题。"
+SLOW_DOWN = "点得太快了,请稍等一下再点。"
 
 # ---- button labels and what a pressed button is told ---------------------------------------------
 
@@ -51,12 +53,16 @@ MORE = "更多 ›"
 PREVIOUS_PASSAGE = "‹ 上一段"
 NEXT_PASSAGE = "下一段 ›"
 UNDO_ADD = "撤销添加"
+HELPFUL = "👍 有用"
+NOT_HELPFUL = "👎 没用"
 
 EXPIRED = "这个按钮已过期,请重新提问。"
 NO_MORE = "没有更多了。"
 PASSAGE_GONE = "这段内容已不在文章库里了。"
 ALREADY_UNDONE = "已经撤销过了,或这个按钮已过期。"
 UNDONE = "已撤销。"
+THANKS_UP = "谢谢!已记下:这段有用。"
+THANKS_DOWN = "谢谢!已记下:这段没用,我们会改进。"
 
 # ---- example questions built from an article's headings (see pages.example_questions) -------------
 

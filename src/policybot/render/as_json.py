@@ -12,6 +12,7 @@ def json_line(answer: Answer) -> str:
     return json.dumps(answer.as_dict(), ensure_ascii=False)
 
 
-def to_json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)
+def to_json(value: object, indent: int | None = 2) -> str:
+    """JSON for people (indented) or, with indent=None, one line (JSONL)."""
+    return json.dumps(value, ensure_ascii=False, indent=indent)
 

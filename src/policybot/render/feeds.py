@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Sequence
 
 from .common import clip
+from .messages import BOT_LANGUAGE, text, translate
 from .terminal import safe_terminal, terminal
 from .tg_html import TG_MAX_MESSAGE, tg_escape, tg_fit, tg_len, tg_link
 from .tg_replies import TG_FIELD_CHARS, TG_TITLE_CHARS, telegram_answer
@@ -19,45 +20,51 @@ if TYPE_CHECKING:
 TG_ERROR_CHARS = 160
 
 
-def _when(stamp: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "never"
+def _when(stamp: float | None, lang: str) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else text("cli.feeds.list.never", lang)
+
+
+def translated_error(line: str, lang: str) -> str:
+    """A stored error line ("what — what to do", in English) in `lang`."""
+    message, separator, hint = line.partition(" — ")
+    shown = translate(message, lang)
+    return shown + text("cli.hint_separator", lang) + translate(hint, lang) if separator else shown
 
 
 # ---- terminal ------------------------------------------------------------------------------------
 
 
-def feed_lines(rows: Sequence["FeedRow"]) -> str:
+def feed_lines(rows: Sequence["FeedRow"], lang: str) -> str:
     """`policybot feeds list`: name and URL, then last checked, last new article, articles taken, last error."""
     if not rows:
-        return "(no feeds yet — follow one with `policybot feeds add URL`)"
+        return text("cli.feeds.list.empty", lang)
     blocks = []
     for row in rows:
-        state = f"error: {row.last_error}" if row.last_error else ("ok" if row.checked_at else "not checked yet")
-        blocks.append(f"{row.name}  {row.url}\n    checked {_when(row.checked_at)} · last new article "
-                      f"{_when(row.last_new_at)} · {row.taken} article(s) taken · {state}")
-    return safe_terminal("\n".join(blocks))
+        if row.last_error:
+            state = text("cli.feeds.list.failing", lang, error=translated_error(row.last_error, lang))
+        else:
+            state = text("cli.feeds.list.ok" if row.checked_at else "cli.feeds.list.unchecked", lang)
+        facts = text("cli.feeds.list.line", lang, checked=_when(row.checked_at, lang),
+                     new=_when(row.last_new_at, lang), taken=row.taken, state=" ".join(state.split()))
+        blocks.append(safe_terminal(f"{row.name}  {row.url}") + "\n" + safe_terminal(facts))
+    return "\n".join(blocks)
 
 
-def update_summary(report: "UpdateReport") -> str:
+def update_summary(report: "UpdateReport", lang: str = "en") -> str:
     """`policybot update`'s one summary line."""
-    parts = [f"checked {len(report.checks)} feed(s): {len(report.added)} new article(s)"]
-    duplicates = sum(c.duplicates for c in report.checks)
-    items = sum(len(c.failed_items) for c in report.checks)
-    if duplicates:
-        parts.append(f"{duplicates} already there")
-    if items:
-        parts.append(f"{items} item(s) failed")
-    if report.busy:
-        parts.append(f"{len(report.busy)} being checked elsewhere")
-    if report.failed:
-        parts.append(f"{len(report.failed)} feed(s) failed")
-    return safe_terminal(", ".join(parts))
+    parts = [text("cli.update.summary", lang, feeds=len(report.checks), new=len(report.added))]
+    counts = (("duplicates", sum(c.duplicates for c in report.checks)),
+              ("items_failed", sum(len(c.failed_items) for c in report.checks)),
+              ("busy", len(report.busy)), ("feeds_failed", len(report.failed)))
+    parts += [text(f"cli.update.{key}", lang, n=n) for key, n in counts if n]
+    return safe_terminal(text("cli.update.separator", lang).join(parts))
 
 
-def alert_text(alert: "Alert") -> str:
+def alert_text(alert: "Alert", lang: str = "en") -> str:
     """What `update --notify` prints for one subscription."""
     sub = alert.subscription
-    return safe_terminal(f"== chat {sub.chat_id} · {sub.query}\n") + terminal(alert.answer)
+    return safe_terminal(text("cli.update.alert", lang, chat=sub.chat_id, query=sub.query)) + "\n" + \
+        terminal(alert.answer)
 
 
 # ---- Telegram ------------------------------------------------------------------------------------
@@ -74,7 +81,8 @@ def telegram_feeds(rows: Sequence["FeedRow"], limit: int = TG_MAX_MESSAGE) -> st
     lines = [f"📡 关注的来源(共 {len(rows)} 个)"]
     for i, row in enumerate(rows, 1):
         name = tg_link(tg_escape(clip(row.name, TG_TITLE_CHARS)), row.url)
-        state = f"⚠️ {tg_escape(clip(row.last_error, TG_ERROR_CHARS))}" if row.last_error else "正常"
+        error = translated_error(row.last_error, BOT_LANGUAGE) if row.last_error else ""
+        state = f"⚠️ {tg_escape(clip(error, TG_ERROR_CHARS))}" if error else "正常"
         lines.append(f"{i}. <b>{name}</b>\n    检查于 {_tg_when(row.checked_at)} · 新文章于 {_tg_when(row.last_new_at)}"
                      f" · 已获取 {row.taken} 篇 · {state}")
     return tg_fit("\n\n".join(lines), limit)
@@ -91,8 +99,8 @@ def telegram_feed_removed(row: "FeedRow") -> str:
 
 
 def telegram_feed_refused(error: Exception) -> str:
-    """Why a feed or subscription command did nothing (the detail is the CLI's one line)."""
-    return tg_fit(f"⚠️ 没有成功。\n<i>详情:{tg_escape(str(error))}</i>")
+    """Why a feed or subscription command did nothing, in the bot's language."""
+    return tg_fit(f"⚠️ 没有成功:{tg_escape(translated_error(str(error), BOT_LANGUAGE))}")
 
 
 def telegram_subscribed(sub: "SubscriptionRow") -> str:

@@ -40,10 +40,13 @@ def telegram_question(question: str) -> str:
     return f"🔎 <b>{tg_escape(clip(' '.join(question.split()), TG_QUESTION_CHARS))}</b>"
 
 
-def telegram_answer(answer: Answer, limit: int = TG_MAX_MESSAGE, shown: int | None = None) -> str:
-    """The question, then each result (the first `shown`): best sentence(s) with matched words bold,
-    and its citation."""
+def telegram_answer(answer: Answer, limit: int = TG_MAX_MESSAGE, shown: int | None = None,
+                    note: str | None = None) -> str:
+    """The question (and a `note` under it: which question a follow-up was read as), then each result
+    (the first `shown`): best sentence(s) with matched words bold, and its citation."""
     head = telegram_question(answer.question)
+    if note:
+        head += f"\n<i>{tg_escape(clip(note, TG_QUESTION_CHARS + 20))}</i>"
     results = answer.results[:shown]
     if not results:
         return tg_fit(f"{head}\n\n{tg_escape(NO_ANSWER)}", limit)
@@ -136,7 +139,7 @@ def telegram_added(results: Sequence[AddResult], shown: int = 15) -> str:
 
 
 def telegram_welcome(n_articles: int, newest: str | None, examples: Sequence[str], admin: bool,
-                     max_upload_mb: int = 20) -> str:
+                     max_upload_mb: int = 20, bot_username: str | None = None) -> str:
     """/start and /help: what the bot knows, how to ask, example questions."""
     lines = ["👋 我是政策新闻问答机器人:你提问,我从文章里找出回答问题的段落,并注明出处。"]
     if n_articles:
@@ -144,8 +147,13 @@ def telegram_welcome(n_articles: int, newest: str | None, examples: Sequence[str
         lines.append(f"现有 <b>{n_articles}</b> 篇文章{when}。")
     else:
         lines.append("现在还没有文章。")
-    lines.append("\n<b>怎么问</b>:私聊直接发问题;在群里用 /ask 问题,或 @我,或回复我的消息。"
-                 "每次给出最相关的 3 段,点「更多」看后面的,点「原文」看整段和上下文。")
+    lines.append("\n<b>怎么问</b>:私聊直接发问题。每次给出最相关的 3 段,点「更多」看后面的,"
+                 "点「原文」看整段和上下文,点 👍/👎 告诉我答得好不好。")
+    lines.append("<b>接着问</b>:问完「宜兴发展哪些新赛道?」可以接着问「那梁溪呢?」「去年呢?」"
+                 "「还有呢?」「第二条详细说说」;我会说明按哪个问题回答。30 分钟没说话就重新开始。")
+    lines.append("<b>在群里</b>:只回答 /ask 问题、@我 的消息和回复我的消息,其他消息一概不看;接着问按每个人分开算。")
+    mention = f"@{tg_escape(bot_username)}" if bot_username else "@机器人用户名"
+    lines.append(f"<b>在任何聊天里</b>:输入 <code>{mention} 宜兴 新赛道</code>,从弹出的段落里选一段发出。")
     if examples:
         lines.append("\n<b>可以这样问</b>(点一下即可复制):")
         lines += [f"• <code>{tg_escape(clip(q, TG_QUESTION_CHARS))}</code>" for q in examples]
@@ -154,7 +162,7 @@ def telegram_welcome(n_articles: int, newest: str | None, examples: Sequence[str
     if admin:
         lines.append(f"\n<b>管理员</b>:/add 加文字或网址;回复一条转发的文章发 /add;"
                      f"直接发送 .txt .md .html .jsonl 文件(不超过 {max_upload_mb} MB);/remove ID 删除;"
-                     "/feed_add 网址 关注 RSS 或文章列表页,/feeds 查看。")
+                     "/unanswered 看没找到答案的常见问题;/feed_add 网址 关注 RSS 或文章列表页,/feeds 查看。")
     return tg_fit("\n".join(lines))
 
 

@@ -108,6 +108,10 @@ class Segmenter:
             self._names = frozenset(w for w, _, tag in read_userdict(self._userdict) if tag in ("ns", "nt", "nr"))
         return self._names
 
+    def cut(self, text: str) -> list[str]:
+        """jieba's cut of normalized text, every piece kept (stopwords and punctuation too)."""
+        return self._jieba().lcut(normalize_for_terms(text), HMM=True)
+
     def words(self, text: str) -> list[str]:
         """jieba words of normalized text, without stopwords, spaces or punctuation."""
         return self._analyse(text)[0]
