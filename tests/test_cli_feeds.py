@@ -112,3 +112,18 @@ def test_help_has_examples(empty_home: Path) -> None:
     for args in (["feeds"], ["feeds", "add"], ["feeds", "list"], ["feeds", "remove"], ["update"]):
         assert "example: policybot" in run(empty_home, *args, "--help").stdout, args
     assert "cron:" in run(empty_home, "update", "--help").stdout
+
+
+def test_a_chinese_locale_gets_chinese_help_output_and_errors(site: FeedServer, empty_home: Path) -> None:
+    env = clean_env(also=PROXY_VARS, POLICYBOT_ALLOW_PRIVATE_URLS="1", LANG="zh_CN.UTF-8")
+
+    def zh(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "policybot", "--home", str(empty_home), *args],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    assert "示例:policybot feeds add" in zh("feeds", "add", "--help").stdout
+    assert zh("feeds", "add", site.url("/feeds/growing.xml"), "--name", "滚动").stdout.startswith("已关注 滚动:")
+    assert zh("update").stdout.strip() == "检查了 1 个来源:1 篇新文章"
+    assert "已获取 1 篇 · 正常" in zh("feeds", "list").stdout
+    refused = zh("feeds", "remove", "没有这个")
+    assert refused.returncode == 1 and refused.stderr.startswith("错误:没有名为或位于 '没有这个' 的来源 —— ")
