@@ -16,6 +16,7 @@ from policybot.corpus import Corpus
 
 if TYPE_CHECKING:
     from fakebotapi import FakeBotAPI
+    from feedserver import FeedServer
     from telegram_harness import RunningBot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,3 +112,16 @@ def bot(api: FakeBotAPI, seed_home: Path) -> Iterator[RunningBot]:
     with RunningBot(api, seed_home) as running:
         yield running
     api.assert_no_errors()
+
+
+# ---- followed sources ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
+    """The test news site with feeds (tests/feedserver.py) on 127.0.0.1, reached without a proxy."""
+    from feedserver import FeedServer
+
+    scrub_environ(monkeypatch, also=PROXY_VARS)
+    with FeedServer(slow_seconds=4) as server:
+        yield server

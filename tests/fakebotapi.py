@@ -571,6 +571,8 @@ class FakeBotAPI:
         self._calls: list[Record] = []
         self._errors: list[Record] = []
         self._floods: list[Record] = []
+        self._blocked: set[int] = set()
+        self._forbidden: list[Record] = []
         self._downloads: list[str] = []
         self._updates: list[JSON] = []
         self._allowed_updates: list[str] = []
@@ -664,6 +666,12 @@ class FakeBotAPI:
             return list(self._floods)
 
     @property
+    def forbidden(self) -> list[Record]:
+        """Messages refused with 403 because the chat blocked the bot (see :meth:`block`)."""
+        with self._cond:
+            return list(self._forbidden)
+
+    @property
     def downloads(self) -> list[str]:
         """file_path of every file download served."""
         with self._cond:
@@ -730,6 +738,11 @@ class FakeBotAPI:
             self._flood_left = count
             self._flood_retry_after = retry_after
             self._flood_methods = frozenset(m.lower() for m in methods)
+
+    def block(self, chat_id: int) -> None:
+        """The user blocks the bot: from now on, sending to their chat is 403 Forbidden."""
+        with self._cond:
+            self._blocked.add(chat_id)
 
     # ------------------------------------------------------------- injection
 
@@ -922,6 +935,8 @@ class FakeBotAPI:
             record["error"] = exc.description
             if exc.code == 429:
                 self._floods.append(record)
+            elif exc.code == 403:  # only `block` causes one: the user's doing, not the bot's mistake
+                self._forbidden.append(record)
             else:
                 self._errors.append(
                     {**record, "error_code": exc.code, "description": exc.description}
@@ -985,6 +1000,8 @@ class FakeBotAPI:
             chat = self._chats.get(chat_id)
         if chat is None:
             raise bad_request("chat not found")
+        if chat["id"] in self._blocked:
+            raise ApiError("Forbidden: bot was blocked by the user", 403)
         return copy.deepcopy(chat)
 
     def _existing(self, chat_id: int, message_id: Any, purpose: str) -> JSON:

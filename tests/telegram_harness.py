@@ -34,9 +34,9 @@ class RunningBot:
     """The bot's Application polling the fake from a background thread with its own event loop."""
 
     def __init__(self, api: FakeBotAPI, home: Path, admins: tuple[int, ...] = (ADMIN,),
-                 throttle: Throttle | None = None) -> None:
+                 throttle: Throttle | None = None, env: dict[str, str] | None = None) -> None:
         env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.root,
-               "POLICYBOT_ADMIN_IDS": ",".join(map(str, admins))}
+               "POLICYBOT_ADMIN_IDS": ",".join(map(str, admins)), **(env or {})}
         self.settings = Settings.from_env(env=env, home=home)
         self.app = build_application(self.settings, throttle=throttle)
         self._ready = threading.Event()

@@ -97,6 +97,17 @@ def test_unknown_chat_is_rejected(api: FakeBotAPI) -> None:
     assert api.errors[0]["description"] == "Bad Request: chat not found"
 
 
+def test_a_chat_that_blocked_the_bot_is_forbidden(api: FakeBotAPI) -> None:
+    api.send_text(42, "hello")
+    api.send_text(43, "hello")
+    api.block(42)
+    status, body = call(api, "sendMessage", chat_id=42, text="x")
+    assert (status, body["error_code"], body["description"]) == (403, 403, "Forbidden: bot was blocked by the user")
+    assert call(api, "sendChatAction", chat_id=42, action="typing")[0] == 403
+    assert ok(api, "sendMessage", chat_id=43, text="y")["text"] == "y"
+    assert len(api.forbidden) == 2 and api.errors == []  # the user's doing, not a request Telegram rejects
+
+
 def test_a_private_chat_is_the_users_own(api: FakeBotAPI) -> None:
     """Telegram's private chat with a user has that user's id, so no one else can write in it: the fake
     refuses to build such a message (which is why no test has a non-admin in an admin's private chat)."""

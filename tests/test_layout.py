@@ -8,10 +8,10 @@ from pathlib import Path
 from conftest import ROOT
 
 PACKAGE = ROOT / "src" / "policybot"
-#: What the shells (cli.py, prompt.py and bot/) may import from policybot: the one door and what it hands out
-#: (`chat`: the conversations `Corpus.chats` hands out, typed for the shells' hints).
+#: What the shells (cli.py, cli_feeds.py, prompt.py and bot/) may import from policybot: the one door and what it
+#: hands out (`chat`: the conversations `Corpus.chats` hands out, typed for the shells' hints).
 SHELL_MAY_IMPORT = ("policybot.corpus", "policybot.render", "policybot.config", "policybot.errors", "policybot.bot",
-                    "policybot.chat", "policybot.prompt")
+                    "policybot.chat", "policybot.prompt", "policybot.cli_feeds")
 
 
 def module_name(path: Path) -> str:
@@ -51,7 +51,7 @@ def test_the_import_reader_sees_relative_and_nested_imports() -> None:
 
 
 def test_the_shells_go_through_the_front_door() -> None:
-    shells = [PACKAGE / "cli.py", PACKAGE / "prompt.py", *sorted((PACKAGE / "bot").glob("*.py"))]
+    shells = [PACKAGE / "cli.py", PACKAGE / "cli_feeds.py", PACKAGE / "prompt.py", *sorted((PACKAGE / "bot").glob("*.py"))]
     below = {f"{module_name(path)} imports {name}" for path in shells for name in imported_modules(path)
              if name.startswith("policybot") and not is_within(name, SHELL_MAY_IMPORT)}
     assert not below, "the CLI and the bot import only corpus, chat, render, config and errors:\n" + "\n".join(sorted(below))

@@ -49,12 +49,13 @@ def test_start_tells_what_the_bot_knows_with_examples_from_the_corpus(api: FakeB
     assert "/add" not in text  # admin help only for admins
     for example in examples:  # every example is answered
         assert "¶" in reply(api, USER, example)["text"]
-    assert {c["command"] for c in api.commands()} == {"start", "help", "ask", "sources", "stats"}
+    assert {c["command"] for c in api.commands()} == {"start", "help", "ask", "sources", "stats", "subscribe",
+                                                      "subscriptions", "unsubscribe"}
     admin_help = reply(api, ADMIN, "/help")["text"]
     assert "/add" in admin_help and "/remove" in admin_help
     api.wait_for(lambda r: r["method"] == "setMyCommands" and "scope" in r["params"])
     admin_menu = api.commands({"type": "chat", "chat_id": ADMIN})
-    assert {"add", "remove"} <= {c["command"] for c in admin_menu}
+    assert {"add", "remove", "feeds", "feed_add", "feed_remove"} <= {c["command"] for c in admin_menu}
 
 
 def test_question_is_answered_with_the_cited_passage(api: FakeBotAPI, bot: RunningBot) -> None:

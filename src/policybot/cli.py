@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from typing import NoReturn, Sequence
 
+from . import cli_feeds
 from .config import Settings
 from .errors import InputError, PolicybotError
 from .render import messages
@@ -99,6 +100,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     feedback = command("feedback")
     feedback.add_argument("action", choices=("export", "unanswered"), help=t("cli.feedback.action"))
     feedback.add_argument("-o", "--output", help=t("cli.feedback.output"))
+    cli_feeds.add_parsers(command, localized, t)
     return parser
 
 
@@ -264,11 +266,13 @@ def _cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"ask": _cmd_ask, "add": _cmd_add, "list": _cmd_list, "show": _cmd_show, "remove": _cmd_remove,
-            "stats": _cmd_stats, "reindex": _cmd_reindex, "bot": _cmd_bot, "feedback": _cmd_feedback}
+            "stats": _cmd_stats, "reindex": _cmd_reindex, "bot": _cmd_bot, "feedback": _cmd_feedback,
+            **cli_feeds.COMMANDS}
 
 
 def _clean_args(args: argparse.Namespace) -> None:
-    for name in ("question", "title", "source", "date", "url"):  # not paths: those must stay as the OS gave them
+    # Not paths: those must stay as the OS gave them.
+    for name in ("question", "title", "source", "date", "url", "name", "which"):
         value = getattr(args, name, None)
         if isinstance(value, str):
             setattr(args, name, _clean(value))

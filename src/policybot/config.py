@@ -33,16 +33,35 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number", f"set {name} to digits only") from None
 
 
-def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
+def _float_env(env: Mapping[str, str], name: str) -> tuple[str, float] | None:
+    """The variable's text and its number (NaN when it is no number), or None when it is unset."""
     raw = env.get(name, "").strip()
     if not raw:
-        return default
+        return None
     try:
-        value = float(raw)
+        return raw, float(raw)
     except ValueError:
-        value = -1.0
+        return raw, float("nan")
+
+
+def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
+    found = _float_env(env, name)
+    if found is None:
+        return default
+    raw, value = found
     if not 0 < value <= 3600:
         raise ConfigError(f"{name}={raw!r} is not a number of seconds", f"set {name} to e.g. 15 or 2.5")
+    return value
+
+
+def _minutes_env(env: Mapping[str, str], name: str, default: float) -> float:
+    """Minutes, 0 meaning "never" (up to a week)."""
+    found = _float_env(env, name)
+    if found is None:
+        return default
+    raw, value = found
+    if not 0 <= value <= 7 * 24 * 60:
+        raise ConfigError(f"{name}={raw!r} is not a number of minutes", f"set {name} to e.g. 30, or 0 to turn it off")
     return value
 
 
@@ -88,6 +107,8 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     admin_ids: frozenset[int] = frozenset()
     max_upload_bytes: int = 20 * 1024 * 1024
+    #: Minutes between the bot's checks of the feeds it follows (0: the bot does not check them).
+    feed_interval: float = 30.0
 
     @property
     def corpus_dir(self) -> Path:
@@ -124,4 +145,5 @@ class Settings:
             telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_url=merged.get("TELEGRAM_API_URL", "").strip().rstrip("/") or "https://api.telegram.org",
             admin_ids=_admin_ids(merged.get("POLICYBOT_ADMIN_IDS", "")),
+            feed_interval=_minutes_env(merged, "POLICYBOT_FEED_INTERVAL", 30.0),
         )

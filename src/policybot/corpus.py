@@ -13,14 +13,16 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from .chat.session import Chats
 from .feedbackstore import FeedbackLog
 from .segment import bulk
 from . import index as idx
+from .alerts import Alert, Alerts
 from .config import Settings
 from .errors import InputError, NotFoundError, PolicybotError
+from .follow import Feeds
 from .ingest.article import Article, ArticleMeta, parse_date
 from .search.params import RankingParams
 from .search.ranking import Answer, Searcher
@@ -120,9 +122,24 @@ class Corpus:
 
     # ---- questions ---------------------------------------------------------
 
-    def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
-        """Cited passages answering a question."""
-        return self.searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset)
+    def ask(self, question: str, k: int | None = None, offset: int = 0, *,
+            article_ids: Collection[str] | None = None) -> Answer:
+        """Cited passages answering a question; with `article_ids`, only from those articles (the same
+        search and "no answer" rule: alerts match new articles so)."""
+        only = None if article_ids is None else self.store.passage_ids(article_ids)
+        return self.searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset, only=only)
+
+    # ---- following sources ---------------------------------------------------
+
+    @property
+    def feeds(self) -> Feeds:
+        """The feeds and list pages this home follows (`policybot feeds`, `update`, the bot's check)."""
+        return Feeds(self)
+
+    @property
+    def alerts(self) -> Alerts:
+        """Subscriptions, and the alerts new articles make due."""
+        return Alerts(self)
 
     # ---- adding ------------------------------------------------------------
 
@@ -413,3 +430,7 @@ class Counts:
     articles: int
     passages: int
     characters: int
+
+
+#: What the shells may take from here (Alert: each alert `Corpus.alerts.due()` hands the bot).
+__all__ = ["AddResult", "AddStatus", "Alert", "BATCH_ARTICLES", "Corpus", "Counts", "Progress"]

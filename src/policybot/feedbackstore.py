@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import ContextManager, Iterator
 
-from .store import Store
+from .store import Store, ensure_tables, quiet_write
 
 FEEDBACK_SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -75,24 +74,10 @@ class FeedbackLog:
 
     def __init__(self, store: Store) -> None:
         self.conn = store.conn
-        present = {r[0] for r in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)", _TABLES)}
-        if len(present) < len(_TABLES):
-            with self._write():
-                for statement in FEEDBACK_SCHEMA.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+        ensure_tables(self.conn, _TABLES, FEEDBACK_SCHEMA)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (no generation bump: the index is not touched)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+    def _write(self) -> ContextManager[sqlite3.Connection]:
+        return quiet_write(self.conn)
 
     def rate(self, question: str, article_id: str, paragraph: int, rating: int, chat_id: int | None = None,
              at: float | None = None) -> Rating:

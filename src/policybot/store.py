@@ -137,6 +137,32 @@ def decode_section(raw: object) -> tuple[str, ...]:
     return tuple(str(s) for s in section) if isinstance(section, list) else ()
 
 
+@contextmanager
+def quiet_write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction that leaves the generation alone: for a feature's own tables, which
+    the index never reads (readers need not reload)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def ensure_tables(conn: sqlite3.Connection, tables: Sequence[str], schema: str) -> None:
+    """Create a feature's own tables (`schema`: CREATE TABLE IF NOT EXISTS statements) unless all of
+    `tables` exist; the store's schema version is not changed (an older policybot ignores them)."""
+    marks = ",".join("?" * len(tables))
+    present = {r[0] for r in conn.execute(
+        f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", tuple(tables))}
+    if len(present) < len(tables):
+        with quiet_write(conn):
+            for statement in schema.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+
+
 def _passage(row: Sequence[object]) -> PassageRow:
     section = decode_section(row[3])
     return PassageRow(int(row[0]), str(row[1]), int(row[2]), section, str(row[4]), str(row[5]),
@@ -256,6 +282,11 @@ class Store:
         """Article id -> content hash, for the ids that exist."""
         rows = self._select_in("SELECT id, content_hash FROM articles WHERE id", list(dict.fromkeys(article_ids)))
         return {str(article_id): str(content_hash) for article_id, content_hash in rows}
+
+    def passage_ids(self, article_ids: Iterable[str]) -> frozenset[int]:
+        """Ids of the passages of these articles (of those that exist)."""
+        rows = self._select_in("SELECT id FROM passages WHERE article_id", list(dict.fromkeys(article_ids)))
+        return frozenset(int(rowid) for (rowid,) in rows)
 
     def article_by_hash(self, content_hash: str) -> ArticleRow | None:
         row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM articles a WHERE a.content_hash = ?",

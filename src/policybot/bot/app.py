@@ -9,6 +9,7 @@ Only `policybot.bot` imports `telegram` (python-telegram-bot 22). The package's 
 * `handlers` — questions (read with the chat's previous one), answer buttons, /start, /sources, /stats;
   `admin` — /add, uploads, /remove, undo; `feedback` — 👍/👎 and /unanswered; `inline` — inline mode;
 * `background` — work besides replying (syncing the corpus folder);
+* `feeds` — following sources: the JobQueue's feed check, alerts, and the feed and subscription commands;
 * `app` (here) — the wiring: a new command or button is one line in `_add_handlers`.
 """
 
@@ -29,7 +30,7 @@ from .. import render
 from ..config import Settings
 from ..corpus import Corpus
 from ..errors import ConfigError, PolicybotError
-from . import admin, callbacks, feedback, handlers, inline, texts
+from . import admin, callbacks, feedback, feeds, handlers, inline, texts
 from .replies import throttled
 from .state import STATE, BotState, Context, Throttle, state_of
 
@@ -75,7 +76,7 @@ def _add_handlers(application: Application) -> None:
     for names, callback in ((("start", "help"), handlers.cmd_start), (("ask",), handlers.cmd_ask),
                             (("sources",), handlers.cmd_sources), (("stats",), handlers.cmd_stats),
                             (("add",), admin.cmd_add), (("remove",), admin.cmd_remove),
-                            (("unanswered",), feedback.cmd_unanswered)):
+                            (("unanswered",), feedback.cmd_unanswered), *feeds.COMMANDS):
         application.add_handler(CommandHandler(list(names), callback, filters=new))
     for message_filter, callback in (
             (new & private & filters.COMMAND, handlers.on_unknown_command),
@@ -97,6 +98,7 @@ def _add_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(throttled(handlers.on_stale_button)))
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_error_handler(on_error)
+    feeds.schedule(application)
 
 
 class _Application(Application):

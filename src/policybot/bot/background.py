@@ -1,7 +1,7 @@
 """Work the bot does besides replying: indexing files dropped into corpus/ by hand while it runs.
 
 Runs in worker threads, started from the event loop; a failure is logged and
-never reaches a user. Scheduled chores (feeds, subscriptions) belong here too,
+never reaches a user. The scheduled feed check and its alerts are in `feeds`,
 on the Application's JobQueue.
 """
 

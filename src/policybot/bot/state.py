@@ -175,6 +175,8 @@ class BotState:
     last_sync: float = 0.0
     #: (store generation, example questions for /start) — rebuilt when the corpus changes
     examples: tuple[int, list[str]] | None = None
+    #: a feed check (with its alerts) is running; the next one waits for the next turn
+    feeds_checking: bool = False
     #: inline queries come as the user types: their own, roomier bucket
     inline_throttle: Throttle = dataclasses.field(default_factory=lambda: Throttle(rate=2.0, burst=6))
     #: every chat's last question, for follow-ups ("那梁溪呢?"); made from the corpus

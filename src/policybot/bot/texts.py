@@ -12,11 +12,17 @@ PUBLIC_COMMANDS = [
     ("ask", "提问,例如 /ask 宜兴发展哪些新赛道"),
     ("sources", "文章列表"),
     ("stats", "语料统计"),
+    ("subscribe", "订阅:有相关新文章时通知我,例如 /subscribe 低空经济"),
+    ("subscriptions", "我的订阅"),
+    ("unsubscribe", "取消订阅:/unsubscribe 编号"),
 ]
 ADMIN_COMMANDS = PUBLIC_COMMANDS + [
     ("add", "添加文章:文字、网址,或回复一条转发的文章"),
     ("remove", "删除文章:/remove ID"),
     ("unanswered", "没找到答案的常见问题"),
+    ("feeds", "关注的来源(RSS、列表页)"),
+    ("feed_add", "关注来源:/feed_add 网址 [名称]"),
+    ("feed_remove", "取消关注:/feed_remove 名称"),
 ]
 
 # ---- messages ----------------------------------------------------------------------------------
@@ -30,6 +36,11 @@ ASK_USAGE = "用法:/ask 问题,例如 /ask 宜兴发展哪些新赛道?"
 ADD_USAGE = ("用法:/add 文章文字;/add 网址;回复一条(转发的)文章发 /add;"
              "或直接发送 .txt .md .html .jsonl 文件。")
 REMOVE_USAGE = "用法:/remove 文章ID(用 /sources 查看 ID)。"
+FEED_ADD_USAGE = "用法:/feed_add 网址 [名称],网址是 RSS、Atom 订阅或文章列表页。"
+FEED_REMOVE_USAGE = "用法:/feed_remove 名称或网址(用 /feeds 查看)。"
+SUBSCRIBE_USAGE = "用法:/subscribe 关键词或问题,例如 /subscribe 低空经济"
+SUBSCRIBE_PRIVATE = "请在与我的私聊中订阅。"
+UNSUBSCRIBE_USAGE = "用法:/unsubscribe 编号或订阅内容(用 /subscriptions 查看)。"
 FORWARD_HINT = "这是一条转发的消息。要把它加入文章库,请回复它并发送 /add;要提问,请直接输入问题。"
 SLOW_DOWN = "点得太快了,请稍等一下再点。"
 

@@ -50,6 +50,19 @@ _QUERY_SAFE = _PATH_SAFE + "?[]"
 
 
 @dataclass(frozen=True)
+class Validators:
+    """What a server said identifies its answer (ETag, Last-Modified), for asking "changed since?" next time."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def request_headers(self) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for a conditional GET."""
+        headers = {"If-None-Match": self.etag, "If-Modified-Since": self.last_modified}
+        return {name: value for name, value in headers.items() if value}
+
+
+@dataclass(frozen=True)
 class Fetched:
     """A downloaded response body and what the server said about it."""
 
@@ -57,6 +70,8 @@ class Fetched:
     content_type: str | None  # e.g. "text/html"
     charset: str | None  # from the Content-Type header, lower case
     data: bytes
+    validators: Validators = Validators()
+    not_modified: bool = False  # 304 to a conditional request: the caller's copy is current (no data)
 
 
 def fetch_url(
@@ -65,12 +80,15 @@ def fetch_url(
     timeout: float = 15.0,
     max_bytes: int = 20_000_000,
     max_redirects: int = 5,
+    if_changed: Validators | None = None,
 ) -> Fetched:
     """GET ``url`` and return its body.
 
     ``timeout`` bounds the whole download, redirects included; bodies over
     ``max_bytes`` and chains over ``max_redirects`` redirects fail. Name
     resolution itself cannot be interrupted and may add to the total.
+    With ``if_changed`` (validators of an earlier answer) the request is
+    conditional, and a 304 answer is a `Fetched` with ``not_modified`` set.
     """
     address = _checked_url(url)
     shown = _shorten(url.strip())
@@ -80,7 +98,8 @@ def fetch_url(
         # trust_env: proxies from the environment, as urllib's ProxyHandler did;
         # the system's certificates, as urllib used (httpx alone would use certifi's).
         with httpx.Client(verify=ssl.create_default_context(), trust_env=True) as client:
-            return _follow(client, address, shown, deadline, max_bytes, max_redirects)
+            headers = {**_HEADERS, **(if_changed.request_headers() if if_changed else {})}
+            return _follow(client, address, shown, deadline, max_bytes, max_redirects, headers)
     except FetchError:
         raise
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
@@ -90,14 +109,14 @@ def fetch_url(
 
 
 def _follow(client: httpx.Client, address: str, shown: str, deadline: _Deadline,
-            max_bytes: int, max_redirects: int) -> Fetched:
+            max_bytes: int, max_redirects: int, headers: dict[str, str]) -> Fetched:
     """Request ``address``, following redirects one hop at a time."""
     current = address
     redirects = 0
     while True:
         if deadline.passed:
             raise _timeout_error(shown, deadline)
-        request = httpx.Request("GET", current, headers=_HEADERS, extensions={
+        request = httpx.Request("GET", current, headers=headers, extensions={
             "timeout": httpx.Timeout(deadline.remaining).as_dict(), "trace": deadline.trace})
         response = client.send(request, stream=True)
         try:
@@ -257,16 +276,20 @@ class _Deadline:
 
 
 def _read_response(response: httpx.Response, url: str, shown: str, max_bytes: int, deadline: _Deadline) -> Fetched:
+    headers = response.headers
+    validators = Validators(_first(headers, "etag"), _first(headers, "last-modified"))
+    conditional = "If-None-Match" in response.request.headers or "If-Modified-Since" in response.request.headers
+    if response.status_code == 304 and conditional:
+        return Fetched(url=url, content_type=None, charset=None, data=b"", validators=validators, not_modified=True)
     if not 200 <= response.status_code < 300:
         raise _status_error(shown, response.status_code, response.reason_phrase)
-    headers = response.headers
     declared = _content_length(_first(headers, "content-length"))
     if declared is not None and declared > max_bytes:
         raise FetchError(f"{shown} is {declared} bytes, more than the limit of {max_bytes}", _SIZE_HINT)
     raw = _read_body(response, shown, max_bytes, deadline, declared)
     data = _decompress(raw, _first(headers, "content-encoding"), shown, max_bytes)
     content_type, charset = _content_type(_first(headers, "content-type"))
-    return Fetched(url=url, content_type=content_type, charset=charset, data=data)
+    return Fetched(url=url, content_type=content_type, charset=charset, data=data, validators=validators)
 
 
 def _read_body(response: httpx.Response, shown: str, max_bytes: int, deadline: _Deadline,

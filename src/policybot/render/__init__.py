@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from .as_json import json_line, to_json
 from .common import ELLIPSIS, NO_ANSWER, citation, citation_parts, clip, highlight
+from .feeds import (alert_text, feed_lines, telegram_alert, telegram_feed_added, telegram_feed_refused,
+                    telegram_feed_removed, telegram_feeds, telegram_subscribed, telegram_subscriptions,
+                    telegram_unsubscribed, translated_error, update_summary)
 from .terminal import (BOLD, DIM, RESET, article_lines, human_size, safe_terminal, stats_lines, terminal,
                        terminal_passage)
 from .tg_html import (TG_ELLIPSIS, TG_MAX_MESSAGE, tg_bold, tg_escape, tg_fit, tg_len, tg_link, tg_plain, tg_safe_url,
@@ -34,4 +37,8 @@ __all__ = [
     "telegram_passage", "telegram_question", "telegram_removed", "telegram_sources", "telegram_stats",
     "telegram_text", "telegram_unanswered", "telegram_undone", "telegram_unreadable_file", "telegram_welcome",
     "terminal", "terminal_passage", "tg_bold", "tg_escape", "tg_fit", "tg_len", "tg_link", "tg_plain", "tg_safe_url", "to_json", "utf16_units",
+    # following sources (render/feeds.py)
+    "alert_text", "feed_lines", "telegram_alert", "telegram_feed_added", "telegram_feed_refused",
+    "telegram_feed_removed", "telegram_feeds", "telegram_subscribed", "telegram_subscriptions",
+    "telegram_unsubscribed", "translated_error", "update_summary",
 ]

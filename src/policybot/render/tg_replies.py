@@ -157,11 +157,12 @@ def telegram_welcome(n_articles: int, newest: str | None, examples: Sequence[str
     if examples:
         lines.append("\n<b>可以这样问</b>(点一下即可复制):")
         lines += [f"• <code>{tg_escape(clip(q, TG_QUESTION_CHARS))}</code>" for q in examples]
+    lines.append("\n<b>订阅</b>:/subscribe 低空经济 —— 有相关的新文章时,我把相关段落发给你(/subscriptions 查看)。")
     lines.append("\n/sources 文章列表 · /stats 统计 · /help 帮助")
     if admin:
         lines.append(f"\n<b>管理员</b>:/add 加文字或网址;回复一条转发的文章发 /add;"
                      f"直接发送 .txt .md .html .jsonl 文件(不超过 {max_upload_mb} MB);/remove ID 删除;"
-                     f"/unanswered 看没找到答案的常见问题。")
+                     "/unanswered 看没找到答案的常见问题;/feed_add 网址 关注 RSS 或文章列表页,/feeds 查看。")
     return tg_fit("\n".join(lines))
 
 

@@ -66,6 +66,10 @@ where each value came from.
 
 from __future__ import annotations
 
+from typing import Collection
+
+import numpy as np
+
 from ..index import Snapshot
 from ..segment.segmenter import Segmenter
 from ..store import PassageRow, Store
@@ -79,6 +83,18 @@ from .signals import coverage
 __all__ = ["Answer", "Result", "Searcher"]  # Answer and Result live in search.results
 
 
+def _top_among(snapshot: Snapshot, term_ids: list[int], n: int, only: Collection[int]) -> list[tuple[int, float]]:
+    """The `n` best (rowid, BM25 score) among the passages `only` (ties: lower rowid first): the
+    corpus-wide scores, kept for those passages — a few new articles' worth, for alerts."""
+    if not only:
+        return []
+    rowids, scores = snapshot.score(term_ids)
+    keep = np.isin(rowids, np.fromiter(only, dtype=np.int64, count=len(only)))
+    rowids, scores = rowids[keep], scores[keep]
+    order = np.lexsort((rowids, -scores))[:n]
+    return list(zip(rowids[order].tolist(), scores[order].tolist()))
+
+
 class Searcher:
     """Questions in, cited passages out."""
 
@@ -89,12 +105,13 @@ class Searcher:
         self.params = RankingParams() if params is None else params
         self.articles = ArticleTexts()  # kept across questions for the article signal
 
-    def ask(self, store: Store, snapshot: Snapshot, question: str, k: int = 3, offset: int = 0) -> Answer:
-        """The top k (after `offset`) relevant passages for a question."""
+    def ask(self, store: Store, snapshot: Snapshot, question: str, k: int = 3, offset: int = 0,
+            only: Collection[int] | None = None) -> Answer:
+        """The top k (after `offset`) relevant passages for a question (among the passages `only`, if given)."""
         params = self.params
         wanted = k + offset
         asked = question.strip()[:MAX_QUESTION]
-        analysis, candidates = self.candidates(store, snapshot, question, max(params.candidates, wanted * 3))
+        analysis, candidates = self.candidates(store, snapshot, question, max(params.candidates, wanted * 3), only)
         if not candidates or not self.answerable(candidates[0]):
             return Answer(asked)
         floor = min(params.min_passage_coverage, params.min_coverage)
@@ -113,15 +130,18 @@ class Searcher:
         """The question's terms, weighted words and verbatim core; the term ids it needs."""
         return analyse(self.segmenter, store, snapshot, question, self.params)
 
-    def candidates(self, store: Store, snapshot: Snapshot, question: str,
-                   n: int | None = None) -> tuple[Analysis, list[Candidate]]:
-        """The best `n` (default `candidates`) passages by BM25Okapi, re-ranked by the fused score."""
+    def candidates(self, store: Store, snapshot: Snapshot, question: str, n: int | None = None,
+                   only: Collection[int] | None = None) -> tuple[Analysis, list[Candidate]]:
+        """The best `n` (default `candidates`) passages by BM25Okapi (among `only`, if given),
+        re-ranked by the fused score."""
         params = self.params
         analysis, ids = self.analyse(store, snapshot, question)
         query = analysis.query
         if not query.terms or not query.words or snapshot.stats.n_docs == 0:
             return analysis, []
-        ranked = snapshot.top([ids.get(t, -1) for t in query.terms], params.candidates if n is None else n)
+        term_ids = [ids.get(t, -1) for t in query.terms]
+        n = params.candidates if n is None else n
+        ranked = snapshot.top(term_ids, n) if only is None else _top_among(snapshot, term_ids, n, only)
         rows = store.passages([rowid for rowid, _ in ranked])
         candidates = [candidate_features(rows[rowid], score, analysis, params)
                       for rowid, score in ranked if rowid in rows]
