@@ -253,9 +253,14 @@ def temp_corpus(root: Path, params: RankingParams | None = None) -> Corpus:
     return Corpus(Settings.from_env(env={}, home=home), params=params)
 
 
+#: Data files only the search reads (questions, not passages): editing them needs no new home.
+SEARCH_ONLY_DATA = ("aliases.txt", "question_frames.txt", "time_words.txt")
+
+
 def index_fingerprint() -> str:
     """Changes whenever what gets stored and indexed could change: every module of the package
-    but those of search/ and bot/ (they only read the index) and every data file."""
+    but those of search/, bot/ and render/ (they only read the index) and every data file
+    but those only the search reads."""
     import hashlib
     import policybot
 
@@ -263,7 +268,7 @@ def index_fingerprint() -> str:
     h = hashlib.sha256()
     for path in sorted([*pkg.rglob("*.py"), *(pkg / "data").glob("*.txt")]):
         rel = path.relative_to(pkg)
-        if rel.parts[0] not in ("search", "bot"):
+        if rel.parts[0] not in ("search", "bot", "render") and rel.name not in SEARCH_ONLY_DATA:
             h.update(str(rel).encode() + path.read_bytes())
     return h.hexdigest()[:16]
 
