@@ -11,6 +11,7 @@ import dataclasses
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Sequence
@@ -23,7 +24,7 @@ from .config import Settings
 from .errors import InputError, NotFoundError, PolicybotError
 from .ingest.article import Article, ArticleMeta, parse_date
 from .search.params import RankingParams
-from .search.ranking import Answer, Searcher
+from .search.ranking import Answer, Filters, Searcher
 from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
 from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files, read_file, read_stdin, read_url,
                              valid_article_id)
@@ -120,9 +121,18 @@ class Corpus:
 
     # ---- questions ---------------------------------------------------------
 
-    def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
-        """Cited passages answering a question."""
-        return self.searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset)
+    def ask(self, question: str, k: int | None = None, offset: int = 0, *, today: date | None = None,
+            since: date | str | None = None, until: date | str | None = None, source: str | None = None) -> Answer:
+        """Cited passages answering a question.
+
+        `today`: what relative time words (今年, 上个月, 最新) are read against (default: the
+        settings' `today`, else the system date). `since`/`until` (YYYY-MM-DD, YYYY-MM or YYYY,
+        both included) and `source` (part of a publisher's name) limit which articles may
+        answer; a bad date is an InputError.
+        """
+        filters = Filters.of(since, until, source)
+        return self.searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset,
+                                 today=today or self.settings.today or date.today(), filters=filters)
 
     # ---- adding ------------------------------------------------------------
 

@@ -22,20 +22,50 @@ normalized = lru_cache(maxsize=8192)(normalize_for_terms)
 def coverage(units: list[Unit], text: str, partial_credit: float) -> float:
     """Share of the question's word weight present in a (normalized) text.
 
-    A word counts whole when it occurs (a place also without its suffix); a longer word
-    that does not occur as such counts by the idf-weighted share of its bigrams that do,
-    times `partial_credit`.
+    A word counts whole when it occurs (a place also without its suffix, an everyday word
+    when one of its written forms does); a longer word that does not occur as such counts by
+    the idf-weighted share of its bigrams that do, times `partial_credit`.
     """
     total = sum(u.weight for u in units)
     if total <= 0:
         return 0.0
     got = 0.0
     for u in units:
-        if u.word in text or (u.alias and u.alias in text):
+        if u.word in text or (u.alias and u.alias in text) or any(w in text for w in u.written):
             got += u.weight
         elif u.parts:
             got += u.weight * partial_credit * sum(share for bigram, share in u.parts if bigram in text)
     return got / total
+
+
+#: Units a number is counted in after 多少/几 (多少辆 wants "150万辆").
+_UNITS = ("个|名|位|辆|户|件|座|家|条|项|次|批|架|艘|枚|头|只|台|套|所|类|种|款|场|亩|吨|公里|千米|米|元|天|年|岁|倍|"
+          "例|人|列|趟|节|处|分|度|票|万|亿|小时|分钟|周|组|部|集|篇|份|平方米|公顷|千瓦|瓦|立方米|斤|公斤|克")
+_NUMBER = r"[0-9][0-9.,，]*\s*(?:多|余)?\s*(?:万|亿|千|百)*\s*"
+#: (what the question asks, what a passage that answers holds); None: the unit after 多少/几.
+_WANTS: list[tuple[re.Pattern[str], re.Pattern[str] | None]] = [
+    (re.compile(rf"(?:多少|几)({_UNITS})"), None),
+    (re.compile(r"多少钱|多少资金|多少金额|多少投资"), re.compile(_NUMBER + r"(?:元|美元|欧元|英镑|日元|卢布)")),
+    (re.compile(r"多长时间|多久"), re.compile(_NUMBER + r"(?:小时|天|分钟|年|个月|周|秒)")),
+    (re.compile(r"多长|多远"), re.compile(_NUMBER + r"(?:公里|千米|米|厘米|海里)")),
+    (re.compile(r"哪一?年"), re.compile(r"[0-9]{4}\s*年")),
+    (re.compile(r"哪一?天|几号|几月几日|什么时候|何时"), re.compile(r"[0-9]{1,2}\s*[月日号]")),
+    (re.compile(r"(?:涨|增长|增|降|下降|跌|上涨|提高|下调|上调|增速)[了到至]?多少|比例|占比|百分之|几成|率"),
+     re.compile(r"[0-9.]+\s*(?:%|％|个百分点)|[0-9.]+成")),
+    (re.compile(r"多少"), re.compile(r"[0-9]")),
+]
+
+
+@lru_cache(maxsize=1024)
+def wanted_answer(question: str) -> re.Pattern[str] | None:
+    """What a passage that answers the question holds: a number with the unit asked for
+    (多少辆), an amount (多少钱), a length (多长), a year (哪年), a date, a rate (涨了多少),
+    any number (多少); None when the question asks for none of these."""
+    for asks, answer in _WANTS:
+        m = asks.search(question)
+        if m:
+            return re.compile(_NUMBER + re.escape(m.group(1))) if answer is None else answer
+    return None
 
 
 def longest_common(needle: str, text: str) -> int:
