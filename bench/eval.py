@@ -254,7 +254,7 @@ def temp_corpus(root: Path, params: RankingParams | None = None) -> Corpus:
 
 
 #: Data files only the search reads (questions, not passages): editing them needs no new home.
-SEARCH_ONLY_DATA = ("aliases.txt", "question_frames.txt", "time_words.txt")
+SEARCH_ONLY_DATA = ("aliases.txt", "answer_types.txt", "question_frames.txt", "time_words.txt")
 
 
 def index_fingerprint() -> str:

@@ -103,3 +103,14 @@ def test_bad_filters_are_one_line_errors(news: Corpus, since: str, until: str | 
     with pytest.raises(InputError) as error:
         news.ask("乙市外贸", since=since, until=until)
     assert hint in str(error.value) or hint in error.value.hint
+
+
+def test_the_kind_of_answer_a_question_wants() -> None:
+    from policybot.search.signals import wanted_answer
+
+    assert wanted_answer("长春一年能造多少辆整车？").search("整车年产量超过150万辆")
+    assert not wanted_answer("长春一年能造多少辆整车？").search("汽车零部件本地配套率突破60%")
+    assert wanted_answer("黄百铁路预计哪年能通车？").search("预计2028年建成通车")
+    assert wanted_answer("CPI涨了多少？").search("同比上涨0.8%")
+    assert wanted_answer("西气东输四线首段有多长？").search("全长583公里")
+    assert wanted_answer("宜兴发展哪些新赛道?") is None

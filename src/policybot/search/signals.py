@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..segment.segmenter import normalize_for_terms
+from ..segment.segmenter import data_path, normalize_for_terms
 from .query import NOT_WORDLIKE, Unit
 
 _SPACES = re.compile(r"\s+")
@@ -38,34 +38,47 @@ def coverage(units: list[Unit], text: str, partial_credit: float) -> float:
     return got / total
 
 
-#: Units a number is counted in after 多少/几 (多少辆 wants "150万辆").
-_UNITS = ("个|名|位|辆|户|件|座|家|条|项|次|批|架|艘|枚|头|只|台|套|所|类|种|款|场|亩|吨|公里|千米|米|元|天|年|岁|倍|"
-          "例|人|列|趟|节|处|分|度|票|万|亿|小时|分钟|周|组|部|集|篇|份|平方米|公顷|千瓦|瓦|立方米|斤|公斤|克")
 _NUMBER = r"[0-9][0-9.,，]*\s*(?:多|余)?\s*(?:万|亿|千|百)*\s*"
-#: (what the question asks, what a passage that answers holds); None: the unit after 多少/几.
-_WANTS: list[tuple[re.Pattern[str], re.Pattern[str] | None]] = [
-    (re.compile(rf"(?:多少|几)({_UNITS})"), None),
-    (re.compile(r"多少钱|多少资金|多少金额|多少投资"), re.compile(_NUMBER + r"(?:元|美元|欧元|英镑|日元|卢布)")),
-    (re.compile(r"多长时间|多久"), re.compile(_NUMBER + r"(?:小时|天|分钟|年|个月|周|秒)")),
-    (re.compile(r"多长|多远"), re.compile(_NUMBER + r"(?:公里|千米|米|厘米|海里)")),
-    (re.compile(r"哪一?年"), re.compile(r"[0-9]{4}\s*年")),
-    (re.compile(r"哪一?天|几号|几月几日|什么时候|何时"), re.compile(r"[0-9]{1,2}\s*[月日号]")),
-    (re.compile(r"(?:涨|增长|增|降|下降|跌|上涨|提高|下调|上调|增速)[了到至]?多少|比例|占比|百分之|几成|率"),
-     re.compile(r"[0-9.]+\s*(?:%|％|个百分点)|[0-9.]+成")),
-    (re.compile(r"多少"), re.compile(r"[0-9]")),
-]
+_HOLDS = {"@year": r"[0-9]{4}\s*年", "@date": r"[0-9]{1,2}\s*[月日号]",
+          "@rate": r"[0-9.]+\s*(?:%|％|个百分点)|[0-9.]+成", "@number": r"[0-9]"}
+
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _answer_types() -> tuple[re.Pattern[str], list[tuple[re.Pattern[str], re.Pattern[str]]]]:
+    """(多少/几 + a unit, [(question words, what the answer holds)]) from data/answer_types.txt."""
+    units: list[str] = []
+    asks: list[tuple[re.Pattern[str], re.Pattern[str]]] = []
+    section = ""
+    for line in data_path("answer_types.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif section == "units":
+            units += line.split()
+        else:
+            words, _, holds = line.partition("=")
+            held = holds.split()
+            answer = _HOLDS[held[0]] if held[0] in _HOLDS else _NUMBER + f"(?:{_alternatives(held)})"
+            asks.append((re.compile(_alternatives(words.split())), re.compile(answer)))
+    return re.compile(f"(?:多少|几)({_alternatives(units)})"), asks
 
 
 @lru_cache(maxsize=1024)
 def wanted_answer(question: str) -> re.Pattern[str] | None:
-    """What a passage that answers the question holds: a number with the unit asked for
-    (多少辆), an amount (多少钱), a length (多长), a year (哪年), a date, a rate (涨了多少),
-    any number (多少); None when the question asks for none of these."""
-    for asks, answer in _WANTS:
-        m = asks.search(question)
-        if m:
-            return re.compile(_NUMBER + re.escape(m.group(1))) if answer is None else answer
-    return None
+    """What a passage that answers the question holds (`data/answer_types.txt`): a number with
+    the unit asked for (多少辆), an amount (多少钱), a length (多长), a year (哪年), a date, a rate
+    (涨了多少), any number (多少); None when the question asks for none of these."""
+    unit_asked, asks = _answer_types()
+    m = unit_asked.search(question)
+    if m:
+        return re.compile(_NUMBER + re.escape(m.group(1)))
+    return next((answer for words, answer in asks if words.search(question)), None)
 
 
 def longest_common(needle: str, text: str) -> int:
