@@ -162,7 +162,8 @@ class RankingParams:
     #: question whose specific words (婆媳关系, 鱼缸) are missing is no answer.
     min_everyday_share: float = _param(1.0, (
         "issue 11 (f-quality): xwlb-dev off-topic 22 -> 23 of 25, hit@1/hit@5 unchanged; 40 off-topic "
-        "questions written to calibrate it (not the held-out batch) 23 -> 28 of 40; held-out (only "
+        "questions written to calibrate it (bench/data/xwlb_offtopic_calibration.jsonl, not the "
+        "held-out batch) 25 -> 29 of 40; held-out (only "
         "measured) off-topic 17 -> 19 of 22 but hit@1/hit@5 0.708/0.875 -> 0.688/0.854; cmrc R@1 "
         "0.985 -> 0.982, drcd (1,000 sampled) 0.947 -> 0.935, ncppolicies unchanged. 0.9: 25/40, "
         "drcd 0.944; 1.1: 32/40, drcd 0.925, cmrc 0.981"))
