@@ -152,7 +152,7 @@ def _bound(value: date | str | None, name: str, last: bool) -> str | None:
         return date(year, month, int(day)).isoformat()
     except ValueError:
         raise InputError(f"--{name} {str(value)[:40]!r} is not a date",
-                         f"give --{name} as YYYY-MM-DD, YYYY-MM or YYYY, e.g. --{name} 2024-06") from None
+                         f"give --{name} as YYYY-MM-DD, YYYY-MM or YYYY (e.g. 2024-06)") from None
 
 
 class Searcher:
