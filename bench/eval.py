@@ -253,9 +253,14 @@ def temp_corpus(root: Path, params: RankingParams | None = None) -> Corpus:
     return Corpus(Settings.from_env(env={}, home=home), params=params)
 
 
+#: Data files only the search reads (questions, not passages): editing them needs no new home.
+SEARCH_ONLY_DATA = ("aliases.txt", "answer_types.txt", "question_frames.txt", "time_words.txt")
+
+
 def index_fingerprint() -> str:
     """Changes whenever what gets stored and indexed could change: every module of the package
-    but those of search/ and bot/ (they only read the index) and every data file."""
+    but those of search/, bot/ and render/ (they only read the index) and every data file
+    but those only the search reads."""
     import hashlib
     import policybot
 
@@ -263,7 +268,7 @@ def index_fingerprint() -> str:
     h = hashlib.sha256()
     for path in sorted([*pkg.rglob("*.py"), *(pkg / "data").glob("*.txt")]):
         rel = path.relative_to(pkg)
-        if rel.parts[0] not in ("search", "bot"):
+        if rel.parts[0] not in ("search", "bot", "render") and rel.name not in SEARCH_ONLY_DATA:
             h.update(str(rel).encode() + path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -475,6 +480,25 @@ def header() -> str:
     return f"{'set':<24} {'system':<20} {cols}"
 
 
+def xwlb_eval(args: argparse.Namespace, root: Path, params: RankingParams) -> dict[str, object]:
+    """The --xwlb question files over the --news corpus, policybot beside the baseline."""
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.insert(0, str(ROOT / "bench"))
+    import xwlb
+
+    corpus = cached_corpus(args.homes, root, "news-" + args.news.name.split(".")[0],
+                           xwlb.build_news(args.news, root), params)
+    out: dict[str, object] = {}
+    for path in args.xwlb:
+        qs = xwlb.load_questions(path)
+        runs = {"policybot": xwlb.policybot_run(corpus, qs, args.today_from_question, args.today)}
+        if not args.no_baseline:
+            runs = {"baseline": xwlb.baseline_run(corpus, qs, args.homes), **runs}
+        out[path.name] = xwlb.report(path.name, qs, runs, args.misses)
+        sys.stdout.flush()
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("sets", nargs="*", type=Path, help="retrieval set folders (passages.jsonl + queries.jsonl)")
@@ -491,6 +515,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
     ap.add_argument("--homes", type=Path, help="keep the built homes here and reuse them while ingestion and "
                     "segmentation are unchanged (default: build in a temporary folder)")
+    ap.add_argument("--xwlb", type=Path, action="append", default=[], metavar="QUESTIONS.jsonl",
+                    help="news-reader questions over --news (repeatable; see bench/xwlb.py)")
+    ap.add_argument("--news", type=Path, help="the news articles for --xwlb (jsonl or jsonl.gz)")
+    ap.add_argument("--today-from-question", action="store_true",
+                    help="--xwlb: ask a question that has asked_on with that day as today")
+    ap.add_argument("--today", help="--xwlb: today for questions without asked_on (YYYY-MM-DD)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="change a policybot.search.RankingParams field for this run, e.g. "
                     "--set proper_name_multiplier=1 (ablations; repeatable)")
@@ -499,8 +529,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         params = with_overrides(RankingParams(), args.set)
     except InputError as error:
         ap.error(f"--set: {error}")
-    if not args.sets and not args.seed_questions:
-        ap.error("give retrieval set folders and/or --seed-questions")
+    if not args.sets and not args.seed_questions and not args.xwlb:
+        ap.error("give retrieval set folders, --seed-questions and/or --xwlb")
+    if args.xwlb and not args.news:
+        ap.error("--xwlb needs --news PATH (the articles the questions are about)")
 
     report: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="policybot-eval-") as tmp:
@@ -561,6 +593,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 off = offtopic_eval(corpus, path, args.verbose)
                 report["offtopic"][path.name] = off
                 print(f"  off-topic questions, {path.name} ({off['n']}): {off['rejected']:.3f} get no passage")
+        if args.xwlb:
+            report["xwlb"] = xwlb_eval(args, root, params)
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0

@@ -256,8 +256,8 @@ def probe(home: Path, questions_file: Path, out_file: Path, add_remove: bool) ->
 
     # The whole in-process answer (candidate features, snippets) for the first 100 questions; then
     # the same questions with the article signal off (a searcher of its own over the same store and
-    # snapshot), and on again (its article cache now warm): what the signal costs a running bot,
-    # measured in this process.
+    # snapshot), and on again (SQLite's and the normalized-text caches now warm): what the signal
+    # costs a running bot, measured in this process.
     out["ask_ms"] = time_asks(corpus.ask)
     no_article = Searcher(segmenter, replace(corpus.searcher.params, article_weight=0.0))
     out["ask_no_article_ms"] = time_asks(

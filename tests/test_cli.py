@@ -103,12 +103,42 @@ def test_add_from_stdin_with_metadata(empty_home: Path) -> None:
     (["show", "nope"], "policybot list"),
     (["remove", "nope"], "policybot list"),
     (["ask", "-k", "0", "问题"], "between 1 and 50"),
+    (["ask", "--since", "2024-13", "问题"], "YYYY-MM-DD"),
+    (["ask", "--since", "2024-06-01", "--until", "2024-01-01", "问题"], "swap"),
+    (["ask", "--today", "tomorrow", "问题"], "--today"),
 ])
 def test_user_errors_are_one_line(empty_home: Path, args: list[str], needle: str) -> None:
     result = run(empty_home, *args, stdin="")
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert needle in result.stderr and "Traceback" not in result.stderr
+
+
+NEWS = ROOT / "tests" / "data" / "news_tiny.jsonl"
+
+
+def test_ask_reads_time_against_today_and_filters(empty_home: Path) -> None:
+    assert run(empty_home, "add", str(NEWS)).returncode == 0
+    question = "上个月甲省居民消费价格涨了多少？"
+    asked = [json.loads(run(empty_home, "ask", "--json", "--today", day, question).stdout)["results"][0]
+             for day in ("2023-07-20", "2024-07-20")]
+    assert [a["article_id"] for a in asked] == ["cpi-2023-07-10", "cpi-2024-07-10"]
+    env_today = subprocess.run(
+        [sys.executable, "-m", "policybot", "--home", str(empty_home), "ask", "--json", question],
+        capture_output=True, text=True, timeout=120, env={**clean_env(), "POLICYBOT_TODAY": "2023-07-20"})
+    assert json.loads(env_today.stdout)["results"][0]["article_id"] == "cpi-2023-07-10"
+    # The same filters in --json batch mode, one question a line.
+    lines = run(empty_home, "ask", "--json", "-k", "5", "--since", "2024", "--source", "甲省",
+                stdin="甲省居民消费价格同比上涨多少？\n乙市外贸进出口总值是多少？\n").stdout.splitlines()
+    first, second = (json.loads(line)["results"] for line in lines)
+    assert first and {r["date"][:4] for r in first} == {"2024"} and second == []  # 乙市 trade is in 乙台新闻
+
+
+def test_a_bad_policybot_today_is_one_line(empty_home: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "policybot", "--home", str(empty_home), "stats"],
+                            capture_output=True, text=True, timeout=120,
+                            env={**clean_env(), "POLICYBOT_TODAY": "2024/06/01"})
+    assert result.returncode != 0 and result.stderr.count("\n") == 1 and "POLICYBOT_TODAY" in result.stderr
 
 
 def test_new_home_starts_empty(empty_home: Path) -> None:

@@ -122,3 +122,33 @@ def test_set_refuses_unknown_names_and_wrong_types(ev, capsys, assignment: str, 
     with pytest.raises(SystemExit) as exit_info:
         ev.main([str(TINY), "--set", assignment])
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+XWLB_TINY = ROOT / "tests" / "data" / "xwlb_tiny"
+
+
+def test_xwlb_mode_scores_by_kind(ev, tmp_path: Path, capsys) -> None:
+    """--xwlb: the news file goes in through Corpus.add (gzip too), hits by gold string, off-topic counted."""
+    import gzip
+
+    news = tmp_path / "news.jsonl.gz"
+    news.write_bytes(gzip.compress((XWLB_TINY / "news.jsonl").read_bytes()))
+    out = tmp_path / "report.json"
+    assert ev.main(["--xwlb", str(XWLB_TINY / "questions.jsonl"), "--news", str(news),
+                    "--today-from-question", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "place_fact" in printed and "baseline @1" in printed and "policybot @1" in printed
+    report = json.loads(out.read_text(encoding="utf-8"))["xwlb"]["questions.jsonl"]
+    tables = report["by_kind"]
+    assert tables["policybot"]["all"]["n"] == 3
+    assert tables["policybot"]["all"]["hit@5"] == 1.0  # each article has 3 passages: all are in the top 5
+    assert report["offtopic_rejected_policybot"] == 1 and report["offtopic_rejected_baseline"] == 0
+
+
+def test_xwlb_hit_rank(ev) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import xwlb
+
+    assert xwlb.hit_rank(["无关", "全长 28.5 公里"], ["全长28.5公里"]) == 2  # whitespace ignored
+    assert xwlb.hit_rank(["ＡＢＣ１２３"], ["ABC123"]) == 1  # NFKC
+    assert xwlb.hit_rank(["无关"], ["全长"]) is None

@@ -14,7 +14,6 @@ from policybot.errors import InputError
 from policybot.index import term_ids_for
 from policybot.ingest.article import ArticleMeta, build_article
 from policybot.search import RankingParams, Searcher
-from policybot.search.articles import ArticleTexts
 from policybot.search.params import provenance, with_overrides
 from policybot.search.query import parse_query
 from policybot.search.signals import longest_common, named_share
@@ -231,16 +230,6 @@ def test_the_article_naming_the_place_asked_about_is_cited(empty_corpus) -> None
     assert cited_city(empty_corpus) == "铁岭市"
     # The two passages are identical: without the article signal the first one added is cited.
     assert cited_city(with_params(empty_corpus, article_weight=0.0)) == "大连市"
-
-
-def test_article_cache_keeps_within_its_character_budget() -> None:
-    texts = ArticleTexts(max_chars=200)
-    for n in range(6):
-        texts.remember((f"a{n}", "h"), "字" * 60)
-    assert texts.chars == 180 <= 200
-    assert texts.keys() == [("a3", "h"), ("a4", "h"), ("a5", "h")]  # the oldest went first
-    texts.remember(("huge", "h"), "字" * 201)  # larger than the budget: not kept
-    assert ("huge", "h") not in texts.keys() and texts.chars == 180
 
 
 def test_every_ranking_parameter_says_where_its_value_came_from() -> None:

@@ -10,7 +10,7 @@ import sys
 from typing import NoReturn, Sequence
 
 from . import cli_feeds
-from .config import Settings
+from .config import Settings, day_setting
 from .errors import InputError, PolicybotError
 from .render import messages
 
@@ -80,6 +80,10 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help=t("cli.ask.question"))
     ask.add_argument("-k", type=int, default=None, help=t("cli.ask.k", low=K_RANGE[0], high=K_RANGE[1], default=3))
     ask.add_argument("--json", action="store_true", help=t("cli.ask.json"))
+    ask.add_argument("--since", metavar="DATE", help=t("cli.ask.since"))
+    ask.add_argument("--until", metavar="DATE", help=t("cli.ask.until"))
+    ask.add_argument("--source", metavar="NAME", help=t("cli.ask.source"))
+    ask.add_argument("--today", metavar="YYYY-MM-DD", help=t("cli.ask.today"))
 
     add = command("add")
     add.add_argument("inputs", nargs="+", metavar="PATH|URL|-", help=t("cli.add.inputs"))
@@ -131,8 +135,18 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     low, high = K_RANGE
     if args.k is not None and not low <= args.k <= high:
         raise PolicybotError(f"-k {args.k} is out of range", f"choose between {low} and {high} passages")
+    if args.today:
+        settings = settings.with_overrides(today=day_setting(args.today, "--today"))
+    from .corpus import check_limits
+
+    check_limits(args.since, args.until, args.source)  # a bad date is an error even before any article is added
     corpus = _open(settings, args.lang)
     k = args.k or settings.top_k
+    limits = {"since": args.since, "until": args.until, "source": args.source}
+
+    def ask(question: str):
+        return corpus.ask(question, k, **limits)
+
     if not args.question and sys.stdin.isatty():
         from .prompt import run_prompt
 
@@ -144,19 +158,19 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         _err(hint)
     if args.question:
-        answer = corpus.ask(_clean(" ".join(args.question)), k)
+        answer = ask(_clean(" ".join(args.question)))
         print(render.json_line(answer) if args.json else render.terminal(answer, color=_color()), flush=True)
         return 0
     if args.json:
         # One JSON line out for every line in (blank ones too), as each comes in: a pipe may stay open.
         for line in sys.stdin:
-            print(render.json_line(corpus.ask(_clean(line.strip()), k)), flush=True)
+            print(render.json_line(ask(_clean(line.strip()))), flush=True)
         return 0
     questions = [_clean(line.strip()) for line in sys.stdin if line.strip()]
     for question in questions:
         if len(questions) > 1:
             print(f"== {render.safe_terminal(question)}")
-        print(render.terminal(corpus.ask(question, k), color=_color()), end="\n\n" if len(questions) > 1 else "\n",
+        print(render.terminal(ask(question), color=_color()), end="\n\n" if len(questions) > 1 else "\n",
               flush=True)
     return 0
 

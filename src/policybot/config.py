@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Mapping
 
@@ -80,6 +81,17 @@ def _admin_ids(raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def day_setting(raw: str, name: str) -> date | None:
+    """A YYYY-MM-DD day from a variable or flag (None when empty); ConfigError otherwise."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw[:40]!r} is not a day", f"give {name} as YYYY-MM-DD, e.g. 2024-06-08") from None
+
+
 def read_dotenv(path: Path) -> dict[str, str]:
     """Parse KEY=VALUE lines of a .env file (no shell expansion)."""
     values: dict[str, str] = {}
@@ -109,6 +121,8 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     #: Minutes between the bot's checks of the feeds it follows (0: the bot does not check them).
     feed_interval: float = 30.0
+    #: "Today" for relative time words in questions (今年, 上个月, 最新); None: the system date.
+    today: date | None = None
 
     @property
     def corpus_dir(self) -> Path:
@@ -142,6 +156,7 @@ class Settings:
             max_input_bytes=_int_env(merged, "POLICYBOT_MAX_INPUT_BYTES", 100 * 1024 * 1024),
             url_timeout=_seconds_env(merged, "POLICYBOT_URL_TIMEOUT", 15.0),
             url_max_bytes=_int_env(merged, "POLICYBOT_URL_MAX_BYTES", 20 * 1024 * 1024),
+            today=day_setting(merged.get("POLICYBOT_TODAY", ""), "POLICYBOT_TODAY"),
             telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_url=merged.get("TELEGRAM_API_URL", "").strip().rstrip("/") or "https://api.telegram.org",
             admin_ids=_admin_ids(merged.get("POLICYBOT_ADMIN_IDS", "")),

@@ -11,6 +11,7 @@ import dataclasses
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Collection, Sequence
@@ -25,7 +26,7 @@ from .errors import InputError, NotFoundError, PolicybotError
 from .follow import Feeds
 from .ingest.article import Article, ArticleMeta, parse_date
 from .search.params import RankingParams
-from .search.ranking import Answer, Searcher
+from .search.ranking import Answer, Filters, Searcher
 from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
 from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files, read_file, read_stdin, read_url,
                              valid_article_id)
@@ -63,6 +64,11 @@ class AddResult:
 
 def _quiet(_: str) -> None:
     pass
+
+
+def check_limits(since: date | str | None, until: date | str | None, source: str | None) -> None:
+    """Raise InputError for a `since`/`until` that is no date, or a `since` after `until`."""
+    Filters.of(since, until, source)
 
 
 class Corpus:
@@ -122,12 +128,21 @@ class Corpus:
 
     # ---- questions ---------------------------------------------------------
 
-    def ask(self, question: str, k: int | None = None, offset: int = 0, *,
+    def ask(self, question: str, k: int | None = None, offset: int = 0, *, today: date | None = None,
+            since: date | str | None = None, until: date | str | None = None, source: str | None = None,
             article_ids: Collection[str] | None = None) -> Answer:
-        """Cited passages answering a question; with `article_ids`, only from those articles (the same
-        search and "no answer" rule: alerts match new articles so)."""
-        only = None if article_ids is None else self.store.passage_ids(article_ids)
-        return self.searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset, only=only)
+        """Cited passages answering a question.
+
+        `today`: what relative time words (今年, 上个月, 最新) are read against (default: the
+        settings' `today`, else the system date). `since`/`until` (YYYY-MM-DD, YYYY-MM or YYYY,
+        both included) and `source` (part of a publisher's name) limit which articles may
+        answer; a bad date is an InputError. With `article_ids`, only those articles answer (the
+        same search and "no answer" rule: alerts match new articles so).
+        """
+        filters = Filters.of(since, until, source)
+        only = None if article_ids is None else self.store.passage_ids_of(article_ids)
+        return self.searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset,
+                                 today=today or self.settings.today or date.today(), filters=filters, only=only)
 
     # ---- following sources ---------------------------------------------------
 

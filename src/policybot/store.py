@@ -283,7 +283,7 @@ class Store:
         rows = self._select_in("SELECT id, content_hash FROM articles WHERE id", list(dict.fromkeys(article_ids)))
         return {str(article_id): str(content_hash) for article_id, content_hash in rows}
 
-    def passage_ids(self, article_ids: Iterable[str]) -> frozenset[int]:
+    def passage_ids_of(self, article_ids: Iterable[str]) -> frozenset[int]:
         """Ids of the passages of these articles (of those that exist)."""
         rows = self._select_in("SELECT id FROM passages WHERE article_id", list(dict.fromkeys(article_ids)))
         return frozenset(int(rowid) for (rowid,) in rows)
@@ -315,6 +315,41 @@ class Store:
     def article_passages(self, article_id: str) -> list[PassageRow]:
         rows = self.conn.execute(f"{_PASSAGE_SELECT} WHERE p.article_id = ? ORDER BY p.ordinal", (article_id,))
         return [_passage(r) for r in rows]
+
+    def passage_texts(self, wanted: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """Texts of passages by (article id, position); reads only those passages, however long
+        their articles are."""
+        by_article: dict[str, set[int]] = {}
+        for article_id, ordinal in wanted:
+            by_article.setdefault(article_id, set()).add(ordinal)
+        out: dict[tuple[str, int], str] = {}
+        for article_id, ordinals in by_article.items():
+            marks = ",".join("?" * len(ordinals))
+            rows = self.conn.execute(
+                f"SELECT ordinal, text FROM passages WHERE article_id = ? AND ordinal IN ({marks})",
+                (article_id, *sorted(ordinals)))
+            out.update({(article_id, int(ordinal)): text for ordinal, text in rows})
+        return out
+
+    def passage_ids_where(self, since: str | None = None, until: str | None = None,
+                    source: str | None = None) -> list[int]:
+        """Ids of the passages of articles dated from `since` to `until` (YYYY-MM-DD, both
+        included; an undated article is left out when either is given) whose source holds
+        `source` (case-insensitive)."""
+        where, values = [], []
+        if since:
+            where.append("a.date >= ?")
+            values.append(since)
+        if until:
+            where.append("substr(a.date, 1, 10) <= ?")
+            values.append(until)
+        if source:
+            where.append("instr(lower(COALESCE(a.source, '')), lower(?)) > 0")
+            values.append(source)
+        condition = " AND ".join(where) or "1"
+        rows = self.conn.execute(
+            f"SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE {condition}", values)
+        return [int(r[0]) for r in rows]
 
     def neighbours(self, passage_id: int, around: int = 1) -> list[PassageRow]:
         """The passage and up to `around` passages before and after it in its article."""

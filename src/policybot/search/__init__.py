@@ -4,12 +4,15 @@ The flow, one module a step (the formula is in `ranking`'s docstring):
 
 - `params`: `RankingParams`, every weight, threshold and switch, each with where its value
   came from. Pass one to `Searcher` (or `Corpus(..., params=...)`); nothing patches a module.
+- `timeq`: dates and periods a question asks about (read against "today") and a passage names
+  (read against its article's date); `data/time_words.txt`.
+- `aliases`: everyday words and the written ones news use, and filler (`data/aliases.txt`).
 - `query`: the question's terms and weighted words (`parse_query`, `weigh_words`), and its
   traditional/simplified form (`query_in_corpus_script`).
 - `signals`: pure functions comparing the question with a text (coverage, verbatim pieces,
   bigrams, title match, 3-gram containment).
 - `features`: a BM25 candidate's signals (`Candidate`) and the fused score (`fuse`).
-- `articles`: whole articles' texts for the article signal, cached across questions.
+- `articles`: what a reader sees around a passage in its article (bounded: not the whole article).
 - `snippets`: the answer sentence shown (`snippet_pair`, `answer_kind`).
 - `results`: duplicates folded, `Result` and `Answer`.
 - `ranking`: `Searcher`, which runs the steps: candidates, fusion, the "no answer" rule, results.

@@ -12,13 +12,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
+from typing import Callable
 
 from ..index import Snapshot, term_ids_for
 from ..segment.segmenter import (Segmenter, data_path, load_stopwords, normalize_for_terms, strip_question_words,
                                  to_simplified)
 from ..store import Store
 from ..textutil import CJK
+from . import aliases, timeq
 from .params import RankingParams
 
 #: Characters of a question that are read at all.
@@ -54,6 +57,7 @@ class Unit:
     weight: float
     parts: tuple[tuple[str, float], ...] = ()
     alias: str = ""  # a place name without its 省/市/县/区 suffix counts whole too
+    written: tuple[str, ...] = ()  # an everyday word counts when the text holds one of its written forms
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,10 @@ class Analysis:
 
     query: Query
     units: list[Unit]
-    core: str  # the question without question phrases, spaces and punctuation
+    core: str  # the question without question phrases, time words, spaces and punctuation
     core_bigrams: frozenset[str]
+    time: timeq.TimeAsk = timeq.TimeAsk()  # the periods asked about
+    today: date | None = None  # what relative time words were read against
 
 
 def bigrams_of(word: str) -> list[str]:
@@ -96,15 +102,60 @@ def query_in_corpus_script(segmenter: Segmenter, store: Store, question: str, st
 
 
 def analyse(segmenter: Segmenter, store: Store, snapshot: Snapshot, question: str,
-            params: RankingParams) -> tuple[Analysis, dict[str, int]]:
-    """The question's terms, weighted words and verbatim core; the term ids it needs."""
-    query = query_in_corpus_script(segmenter, store, question, params.strip_question_words)
+            params: RankingParams, today: date | None = None) -> tuple[Analysis, dict[str, int]]:
+    """The question's terms, weighted words and verbatim core; the term ids it needs.
+
+    Its time words become periods (read against `today`, default the system date) and its
+    everyday words stand for the written ones (`search.aliases`); neither counts as a plain word.
+    """
+    today = today or date.today()
+    asked = question.strip()[:MAX_QUESTION]
+    time = timeq.read_question(asked, today) if params.time_words else timeq.TimeAsk()
+    plain = time.strip(asked)
+    reading = aliases.read(segmenter, strip_question_words(normalize_for_terms(plain))) if params.aliases else None
+    if reading is not None and reading.filler:
+        plain = reading.text
+    query = query_in_corpus_script(segmenter, store, plain, params.strip_question_words)
+    found = reading.aliases if reading is not None else []
+    written_terms = [t for a in found for w in a.written for t in segmenter.terms(w)]
+    if written_terms and query.terms:
+        query = Query(query.text, query.terms + written_terms, query.words)
     bigrams = [b for w in query.words if len(w) > 2 for b in bigrams_of(w)]
-    ids = term_ids_for(store.conn, [*query.terms, *query.words, *bigrams]) if query.terms else {}
-    units = weigh_words(snapshot, ids, query.words, segmenter.names, params)
+    forms = [w for a in found for w in (a.form, *a.written)]
+    forms += [b for w in forms if len(w) > 2 for b in bigrams_of(w)]
+    ids = term_ids_for(store.conn, [*query.terms, *query.words, *bigrams, *forms]) if query.terms else {}
+    replaced = reading.replaced if reading is not None else frozenset()
+    units = weigh_words(snapshot, ids, [w for w in query.words if w not in replaced], segmenter.names, params)
+    units += alias_units(snapshot, ids, found)
     core = NOT_WORDLIKE.sub("", strip_question_words(normalize_for_terms(query.text)))[:params.core_max_chars]
     core_bigrams = frozenset(core[i:i + 2] for i in range(len(core) - 1))
-    return Analysis(query, units, core, core_bigrams), ids
+    return Analysis(query, units, core, core_bigrams, time, today), ids
+
+
+def _idf(n: int, freq: int) -> float:
+    return math.log(1 + (n - freq + 0.5) / (freq + 0.5))
+
+
+def _df_of(snapshot: Snapshot, ids: dict[str, int]) -> Callable[[str], int]:
+    """A term's document frequency in the snapshot (0 for a term the corpus lacks)."""
+    df_all = snapshot.stats.df
+
+    def df(term: str) -> int:
+        tid = ids.get(term, -1)
+        return int(df_all[tid]) if 0 <= tid < len(df_all) else 0
+    return df
+
+
+def alias_units(snapshot: Snapshot, ids: dict[str, int], found: list[aliases.Alias]) -> list[Unit]:
+    """One unit per everyday form, weighed as the most common of its forms in the corpus (咱们国家
+    weighs what 我国 weighs; a longer form jieba may cut counts by its rarest bigram)."""
+    n = snapshot.stats.n_docs
+    df = _df_of(snapshot, ids)
+
+    def form_df(form: str) -> int:
+        return max(df(form), min(df(b) for b in bigrams_of(form))) if len(form) > 2 else df(form)
+
+    return [Unit(a.form, _idf(n, max(form_df(w) for w in (a.form, *a.written))), written=a.written) for a in found]
 
 
 @lru_cache(maxsize=1)
@@ -125,14 +176,10 @@ def weigh_words(snapshot: Snapshot, ids: dict[str, int], words: list[str], names
     """The question's words with their weights: a positive idf, times a multiplier for names,
     lone characters and question-frame words (see `search.ranking`)."""
     n = snapshot.stats.n_docs
-    df_all = snapshot.stats.df
-
-    def df(term: str) -> int:
-        tid = ids.get(term, -1)
-        return int(df_all[tid]) if 0 <= tid < len(df_all) else 0
+    df = _df_of(snapshot, ids)
 
     def idf(freq: int) -> float:
-        return math.log(1 + (n - freq + 0.5) / (freq + 0.5))
+        return _idf(n, freq)
 
     frames = question_frames()
     out: list[Unit] = []

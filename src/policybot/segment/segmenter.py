@@ -12,6 +12,7 @@ stopwords that ship as data files in the package.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import unicodedata
@@ -84,6 +85,7 @@ class Segmenter:
         self._tokenizer = None
         self._lock = threading.Lock()
         self._names: frozenset[str] | None = None
+        self._everyday: dict[str, float] = {}  # general_idf's answers (question words repeat)
 
     def _jieba(self):  # -> jieba.Tokenizer
         """Load jieba on first use (import and dictionary take most of a cold start)."""
@@ -108,9 +110,23 @@ class Segmenter:
             self._names = frozenset(w for w, _, tag in read_userdict(self._userdict) if tag in ("ns", "nt", "nr"))
         return self._names
 
+    def known(self, word: str) -> bool:
+        """Whether jieba's dictionary holds the word (else jieba's HMM guessed it)."""
+        return self._jieba().FREQ.get(word, 0) > 0
+
     def cut(self, text: str) -> list[str]:
         """jieba's cut of normalized text, every piece kept (stopwords and punctuation too)."""
         return self._jieba().lcut(normalize_for_terms(text), HMM=True)
+
+    def general_idf(self, word: str) -> float:
+        """How rare a word is in everyday Chinese, as an idf (see `everyday_idf`)."""
+        value = self._everyday.get(word)
+        if value is None:
+            tokenizer = self._jieba()
+            value = everyday_idf(word, tokenizer.FREQ, tokenizer.total, tokenizer.lcut)
+            if len(self._everyday) < EVERYDAY_CACHE:
+                self._everyday[word] = value
+        return value
 
     def words(self, text: str) -> list[str]:
         """jieba words of normalized text, without stopwords, spaces or punctuation."""
@@ -163,6 +179,32 @@ _QUESTION_PHRASES = re.compile(
         "可否", "有何", "有哪些", "有那些", "的话", "[吗呢吧]+(?=[?？]|$)",
     ])
 )
+
+
+#: Question words whose everyday idf is kept.
+EVERYDAY_CACHE = 100_000
+#: Words in a passage, roughly: turns a word's share of running text into a share of passages.
+WORDS_PER_PASSAGE = 60
+
+
+def everyday_idf(word: str, freq: dict[str, int], total: int, cut) -> float:
+    """-log of the share of passages of everyday text that would hold the word, from jieba's
+    dictionary counts (which come from general text, not from the corpus at hand).
+
+    A word the dictionary lacks counts as its dictionary pieces together, ten times rarer per
+    extra piece (the rule wordfreq uses for Chinese): 各放 is 各 and 放, not unheard of.
+    """
+    count = freq.get(word, 0)
+    if count:
+        share = count / total
+    else:
+        pieces = cut(word, HMM=False)
+        shares = [freq.get(piece, 0) / total for piece in pieces]
+        if not shares or not all(shares):
+            share = 1 / total
+        else:
+            share = 1 / sum(1 / s for s in shares) / 10 ** (len(pieces) - 1)
+    return -math.log(min(1.0, share * WORDS_PER_PASSAGE))
 
 
 def strip_question_words(text: str) -> str:
