@@ -46,19 +46,20 @@ print(max(len(p.text) for p in article.passages), len(article.passages))
 
 
 def _one_line_file(news: Path, megabytes: float, path: Path) -> int:
-    """News text, no line breaks, cut at the size; returns bytes written."""
+    """News text, no line breaks, cut at the size (the news again from the start if short); returns bytes."""
     limit = int(megabytes * 1_000_000)
     written = 0
-    with gzip.open(news, "rt", encoding="utf-8") as stream, path.open("w", encoding="utf-8") as out:
+    with path.open("w", encoding="utf-8") as out:
         out.write("长文本测试\n")  # a title line, so the body is the one long line
-        for line in stream:
-            text = json.loads(line)["text"].replace("\n", "")
-            room = limit - written
-            chunk = text.encode("utf-8")[:room].decode("utf-8", "ignore")
-            out.write(chunk)
-            written += len(chunk.encode("utf-8"))
-            if written >= limit - 3:
-                break
+        while written < limit - 3:
+            with gzip.open(news, "rt", encoding="utf-8") as stream:
+                for line in stream:
+                    text = json.loads(line)["text"].replace("\n", "")
+                    chunk = text.encode("utf-8")[:limit - written].decode("utf-8", "ignore")
+                    out.write(chunk)
+                    written += len(chunk.encode("utf-8"))
+                    if written >= limit - 3:
+                        break
     return path.stat().st_size
 
 
