@@ -12,7 +12,9 @@ FULLWIDTH = "\u3000-\u303f\uff00-\uffef"
 #: CJK characters plus the full-width punctuation that sits between them.
 CJK_OR_PUNCT = CJK + FULLWIDTH + "\u2018-\u201f\u2026\u2014\u00b7"
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+#: Zero-width characters, line/paragraph separators and bidi controls (embeddings U+202A–202E,
+#: isolates U+2066–2069, the Arabic letter mark): invisible, and they break matching.
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _SPACE_BY_CJK = re.compile(f"(?<=[{CJK_OR_PUNCT}]) (?=\\S)|(?<=\\S) (?=[{CJK_OR_PUNCT}])")
