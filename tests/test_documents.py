@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from policybot.errors import EmptyArticleError, InputError
+from policybot.ingest.document import CELL_SEPARATOR
 from policybot.ingest.docxfile import MAX_XML_BYTES, read_docx
 from policybot.ingest.pdffile import _read_pypdf, read_pdf
 
@@ -22,7 +23,7 @@ _spec.loader.exec_module(made)
 PARAGRAPHS = [str(v) for k, v in made.CONTENT if k == "p"]
 HEADINGS = [str(v) for k, v in made.CONTENT if k == "h"]
 TABLE = next(v for k, v in made.CONTENT if k == "t")
-ROWS = [" | ".join(row) for row in TABLE]
+ROWS = [CELL_SEPARATOR.join(row) for row in TABLE]
 
 
 def _fixture(name: str) -> bytes:
@@ -94,7 +95,7 @@ def test_docx_headings_paragraphs_and_table_in_order() -> None:
     assert document.title == made.TITLE
     expected: list[str] = []
     for kind, value in made.CONTENT:
-        expected += [" | ".join(row) for row in value] if kind == "t" else [str(value)]  # type: ignore[union-attr]
+        expected += [CELL_SEPARATOR.join(row) for row in value] if kind == "t" else [str(value)]  # type: ignore[union-attr]
     assert document.lines() == expected  # the merged cell appears once per row, not twice
     levels = {block.text: block.level for block in document.blocks if block.kind == "heading"}
     assert levels == {"一、总体要求": 1, "（一）工作目标": 2, "二、重点任务": 1, "三、保障措施": 1}
@@ -117,3 +118,19 @@ def test_a_docx_that_unpacks_to_too_much_is_refused_before_parsing() -> None:
     assert len(buffer.getvalue()) < 1_000_000  # a small file ...
     with pytest.raises(InputError, match="over the"):  # ... refused for what it unpacks to
         read_docx(buffer.getvalue(), "bomb.docx")
+
+
+# ---------------------------------------------------------------- as articles
+
+
+def test_pdf_and_docx_files_become_articles_with_sections() -> None:
+    from policybot.ingest.article import ArticleMeta
+    from policybot.ingest.sources import read_file
+
+    for name in ("policy_notice.pdf", "policy_notice.docx"):
+        [article] = read_file(FIXTURES / name, ArticleMeta(), 10**8)
+        assert article.title == made.TITLE
+        sections = {p.text: p.section for p in article.passages}
+        assert sections[PARAGRAPHS[2].removeprefix("第一条").lstrip()] == ("二、重点任务", "第一条"), name
+        assert sections[PARAGRAPHS[-1]] == ("三、保障措施",), name  # after the table, a new section
+        assert any(ROWS[1] in p.text for p in article.passages), name  # the table, row by row, as text

@@ -18,8 +18,9 @@ NUMBERED_HEADING = re.compile(
     r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条部分篇]|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]"
     r"|\d{1,2}[、．.](?!\d)|[(（]\d{1,2}[)）])"
 )
-#: Cells of one table row are joined with this, so a row reads as one line.
-CELL_SEPARATOR = " | "
+#: Cells of one table row are joined with this, so a row reads as one line (full-width: cleaning
+#: takes spaces next to Chinese text out, and this still tells the cells apart).
+CELL_SEPARATOR = "｜"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Heading styles (Heading 1…, 标题 1…) become heading blocks with their level,
 the Title style the document's title; each table row becomes one line of its
-cells joined by " | " (a merged cell counted once). Headers, footers, comments
+cells joined by "｜" (a merged cell counted once). Headers, footers, comments
 and text boxes are not article text and are left out.
 """
 

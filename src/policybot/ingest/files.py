@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, PolicybotError
 
 _CHUNK = 1 << 20
 _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -26,13 +26,27 @@ _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")
 
 @dataclass(frozen=True)
 class Skipped:
-    """An input left out, and why (one line for the user)."""
+    """An input left out — a file, a JSONL line, a URL — and why (one line for the user)."""
 
     where: str
     reason: str
+    hint: str = ""
+
+    @classmethod
+    def of(cls, where: str, error: PolicybotError) -> "Skipped":
+        return cls(where, error.message, error.hint)
+
+    @property
+    def error(self) -> InputError:
+        """The same as an error, for an add that stops at the first problem (--strict)."""
+        return InputError(self.line(), self.hint)
+
+    def line(self) -> str:
+        """Where and why, without the hint ("x.pdf is a scanned PDF…", "a.jsonl line 3: it has no "text"")."""
+        return self.reason if self.reason.startswith(self.where) else f"{self.where}: {self.reason}"
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.reason}"
+        return f"{self.line()} — {self.hint}" if self.hint else self.line()
 
 
 def size_text(size: int) -> str:

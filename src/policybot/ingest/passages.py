@@ -130,6 +130,12 @@ def _heading_flags(lines: list[str]) -> list[bool]:
             j += 1
         if 1 <= j - i <= 2 and j < len(lines):
             is_heading[i:j] = [True] * (j - i)
+        elif j - i > 2 and j < len(lines):
+            # A longer run (a table's rows, a list) may still end in a numbered heading of the body.
+            for k in range(j - 1, max(i, j - 2) - 1, -1):
+                if _heading_level(lines[k]) is None:
+                    break
+                is_heading[k] = True
         i = max(j, i + 1)
     return is_heading
 

@@ -115,7 +115,7 @@ def _quality(pages: list[str]) -> float:
 
 
 def _line(raw: str) -> str:
-    """One printed line: cells set apart by wide gaps (a table row) joined by " | ", spaces tidied."""
+    """One printed line: cells set apart by wide gaps (a table row) joined by "｜", spaces tidied."""
     cells = [" ".join(cell.split()) for cell in _CELL_GAP.split(raw.strip())]
     return CELL_SEPARATOR.join(cells)
 
