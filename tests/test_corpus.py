@@ -184,7 +184,7 @@ def test_html_file_and_url_added_with_page_metadata(empty_corpus, tmp_path: Path
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/news/1.html"
-        [from_url] = empty_corpus.add([url])
+        [from_url] = make_corpus(empty_corpus.settings.home, allow_private_urls=True).add([url])
     finally:
         server.shutdown()
     row = empty_corpus.article(from_url.article_id)[0]

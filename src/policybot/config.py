@@ -33,6 +33,14 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number", f"set {name} to digits only") from None
 
 
+def _top_k(env: Mapping[str, str]) -> int:
+    """POLICYBOT_TOP_K: how many passages an answer shows (1–50; 0 would answer every question with nothing)."""
+    value = _int_env(env, "POLICYBOT_TOP_K", 3)
+    if not 1 <= value <= 50:
+        raise ConfigError(f"POLICYBOT_TOP_K={value} is out of range", "set POLICYBOT_TOP_K between 1 and 50, e.g. 3")
+    return value
+
+
 def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -88,6 +96,8 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     admin_ids: frozenset[int] = frozenset()
     max_upload_bytes: int = 20 * 1024 * 1024
+    #: Fetch URLs on this machine and private networks too (tests, intranet deployments).
+    allow_private_urls: bool = False
 
     @property
     def corpus_dir(self) -> Path:
@@ -115,11 +125,12 @@ class Settings:
         home_path = Path(home or merged.get("POLICYBOT_HOME") or default_home()).expanduser()
         return cls(
             home=home_path.resolve(),
-            top_k=_int_env(merged, "POLICYBOT_TOP_K", 3),
+            top_k=_top_k(merged),
             max_input_bytes=_int_env(merged, "POLICYBOT_MAX_INPUT_BYTES", 100 * 1024 * 1024),
             url_timeout=_seconds_env(merged, "POLICYBOT_URL_TIMEOUT", 15.0),
             url_max_bytes=_int_env(merged, "POLICYBOT_URL_MAX_BYTES", 20 * 1024 * 1024),
             telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_url=merged.get("TELEGRAM_API_URL", "").strip().rstrip("/") or "https://api.telegram.org",
             admin_ids=_admin_ids(merged.get("POLICYBOT_ADMIN_IDS", "")),
+            allow_private_urls=merged.get("POLICYBOT_ALLOW_PRIVATE_URLS", "").strip() == "1",
         )

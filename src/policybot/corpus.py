@@ -25,6 +25,7 @@ from .search.ranking import Answer, Searcher
 from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
 from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files, read_file, read_stdin, read_url,
                              valid_article_id)
+from .ingest.urlsafety import policy_for
 from .store import ArticleRow, FileInfo, PassageRow, Store
 
 Progress = Callable[[str], None]
@@ -138,7 +139,8 @@ class Corpus:
             return read_stdin(fresh, limit=self.settings.max_input_bytes)
         lowered = item.lower()
         if lowered.startswith(("http://", "https://")):
-            return read_url(item, fresh, self.settings.url_timeout, self.settings.url_max_bytes)
+            return read_url(item, fresh, self.settings.url_timeout, self.settings.url_max_bytes,
+                            policy_for(self.settings.allow_private_urls))
         if "://" in item[:12] or lowered.startswith(("data:", "javascript:")):
             raise InputError(f"{item[:60]} is not an http(s) address",
                              "give an http(s):// address, or download the file and add its path")

@@ -20,6 +20,7 @@ from ..errors import EmptyArticleError, InputError, PolicybotError
 from .article import Article, ArticleMeta, build_article
 from .decoding import decode_bytes
 from .files import Skipped, read_regular, too_big, walk_folder
+from .urlsafety import Policy, is_public
 
 __all__ = [
     "SUPPORTED_SUFFIXES", "article_from_html", "articles_from_bytes", "articles_from_jsonl", "decode_bytes",
@@ -170,11 +171,12 @@ def read_stdin(meta: ArticleMeta, stream: BinaryIO | None = None, limit: int = 1
     return articles_from_bytes(data, "standard input", meta)
 
 
-def read_url(url: str, meta: ArticleMeta, timeout: float, max_bytes: int) -> list[Article]:
-    """The article at an http(s) URL."""
-    from .fetch import fetch_url
+def read_url(url: str, meta: ArticleMeta, timeout: float, max_bytes: int,
+             allowed: Policy = is_public) -> list[Article]:
+    """The article at an http(s) URL: a web page, plain text, a PDF or a Word file (`allowed`: the address rule)."""
+    from .fetch import ARTICLE_TYPES, fetch_url
 
-    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
+    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes, allowed=allowed, types=ARTICLE_TYPES)
     meta.url = meta.url or fetched.url
     suffix = Path(fetched.url.split("?")[0]).suffix.lower()
     return articles_from_bytes(fetched.data, url, meta, suffix=suffix if suffix in SUPPORTED_SUFFIXES else "",

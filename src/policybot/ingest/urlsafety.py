@@ -24,15 +24,11 @@ import socket
 import typing
 import unicodedata
 
-import httpcore
-import httpx
-
 from ..errors import FetchError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-ALLOW_ENV = "POLICYBOT_ALLOW_PRIVATE_URLS"
-REFUSAL_HINT = (f"policybot fetches only public internet addresses; an intranet deployment may set "
-                f"{ALLOW_ENV}=1")
+REFUSAL_HINT = ("policybot fetches only public internet addresses; an intranet deployment may set "
+                "POLICYBOT_ALLOW_PRIVATE_URLS=1")
 # 6to4 and NAT64 addresses carry an IPv4 address that a gateway may route to.
 _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
@@ -45,11 +41,6 @@ class RefusedAddress(Exception):
 def refusal(shown: str) -> FetchError:
     """The one error every refused address gets, naming only the address the user gave."""
     return FetchError(f"{shown} is not a public internet address", REFUSAL_HINT)
-
-
-def allowed_by_env(env: typing.Mapping[str, str]) -> bool:
-    """True when the environment opts out of the check (exactly ``1``)."""
-    return env.get(ALLOW_ENV, "").strip() == "1"
 
 
 def is_public(address: IPAddress) -> bool:
@@ -141,53 +132,3 @@ def check_peer(sock: socket.socket, allowed: Policy = is_public) -> None:
     peer = sock.getpeername()
     if not allowed(ipaddress.ip_address(str(peer[0]).split("%", 1)[0])):
         raise RefusedAddress(str(peer[0]))
-
-
-class PublicOnlyBackend(httpcore.SyncBackend):
-    """httpcore's socket backend, connecting only to checked public addresses.
-
-    The name is resolved here, every answer checked, and the socket opened to
-    the checked address itself; TLS still verifies the URL's host name (httpcore
-    passes it as server_hostname). The connected peer is checked once more.
-    """
-
-    def __init__(self, allowed: Policy = is_public) -> None:
-        self.allowed = allowed
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None,
-                    socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
-        try:
-            addresses = allowed_addresses(host, port, self.allowed)
-        except socket.gaierror as exc:
-            raise httpcore.ConnectError(f"cannot resolve host {host}: {exc}") from exc
-        last_error: Exception | None = None
-        for _, address in addresses:
-            try:
-                stream = super().connect_tcp(str(address), port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                last_error = exc
-                continue
-            try:
-                check_peer(stream.get_extra_info("socket"), self.allowed)
-            except RefusedAddress:
-                stream.close()
-                raise
-            return stream
-        raise last_error or httpcore.ConnectError(f"no address for {host}")
-
-
-class PublicTransport(httpx.HTTPTransport):
-    """An httpx transport whose every connection (each redirect hop too) goes through PublicOnlyBackend.
-
-    httpx takes no network backend argument, but its request handling uses only
-    ``self._pool``; so the pool is built here, with our backend, instead of by
-    ``HTTPTransport.__init__``. Environment proxies are not used: the address
-    checked must be the address connected to.
-    """
-
-    def __init__(self, allowed: Policy = is_public, verify: bool = True) -> None:
-        # Not calling super().__init__: it would build a pool without our backend.
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify),
-            network_backend=PublicOnlyBackend(allowed), max_connections=10)
