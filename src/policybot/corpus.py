@@ -339,7 +339,7 @@ class Corpus:
 
     @staticmethod
     def can_read(name: str) -> bool:
-        """Whether a file called `name` is of a kind `add_bytes` reads (.txt .md .html .jsonl …)."""
+        """Whether a file called `name` is of a kind `add_bytes` reads (.txt .md .html .jsonl .pdf .docx …)."""
         return Path(name).suffix.lower() in SUPPORTED_SUFFIXES
 
     def add_inputs(self, inputs: Sequence[str], *, title: str | None = None, source: str | None = None,

@@ -27,7 +27,7 @@ NON_TEXT = "请用文字提问,例如:宜兴发展哪些新赛道?发送 /help �
 UNKNOWN_COMMAND = "不认识这个命令。发送 /help 查看用法。"
 ASK_USAGE = "用法:/ask 问题,例如 /ask 宜兴发展哪些新赛道?"
 ADD_USAGE = ("用法:/add 文章文字;/add 网址;回复一条(转发的)文章发 /add;"
-             "或直接发送 .txt .md .html .jsonl 文件。")
+             "或直接发送 .txt .md .html .jsonl .pdf .docx 文件。")
 REMOVE_USAGE = "用法:/remove 文章ID(用 /sources 查看 ID)。"
 FORWARD_HINT = "这是一条转发的消息。要把它加入文章库,请回复它并发送 /add;要提问,请直接输入问题。"
 
