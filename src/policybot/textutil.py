@@ -25,10 +25,10 @@ _OPENERS = {"“": "”", "「": "」", "『": "』", "《": "》", "(": ")", "�
 #: Characters whose NFKC form is safe to adopt for display: full-width ASCII
 #: letters and digits, and odd spaces. Punctuation and Roman numerals are kept
 #: as written (the user reads them; search normalizes separately).
-def _light_nfkc(char: str) -> str:
-    if "\uff10" <= char <= "\uff5a" and char.isalnum():
-        return unicodedata.normalize("NFKC", char)
-    return char
+#: (A translation table: a character-by-character join made a 76-byte object per character,
+#: 1.3 GB for a 50 MB one-line file.)
+_LIGHT_NFKC = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFF10, 0xFF5B)
+               if chr(code).isalnum()}
 
 
 def strip_invisible(text: str) -> str:
@@ -55,7 +55,7 @@ def tidy_quotes(line: str) -> str:
 def normalize_line(line: str) -> str:
     """Display normalisation: invisible characters out, spaces scrapers add between Chinese removed."""
     line = strip_invisible(line)
-    line = "".join(_light_nfkc(c) for c in line)
+    line = line.translate(_LIGHT_NFKC)
     line = _SPACES.sub(" ", line).strip()
     line = tidy_quotes(line)
     # Twice: each pass removes one space of "a b c" style runs that overlap.
