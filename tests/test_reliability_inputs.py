@@ -133,7 +133,7 @@ CASES = [
     Case("bad --date", ("{d}/good.txt", "--date", "2024-13-45"), "bad date '2024-13-45'"),
     Case("--date not a date", ("{d}/good.txt", "--date", "昨天"), "bad date"),
     Case("bad date in JSONL", ("{d}/baddate.jsonl",), "bad date"),
-    Case("folder with no readable files", ("{d}/nothing",), "has no .txt, .md, .html or .jsonl files"),
+    Case("folder with no readable files", ("{d}/nothing",), "has no .txt, .md, .html, .jsonl, .pdf or .docx files"),
     Case("missing file", ("{d}/missing.txt",), "does not exist"),
     Case("missing file named with a newline", ("{d}/no\nsuch\x1b[2J.txt",), "does not exist"),
     Case("one bad input among good ones", ("{d}/good.txt", "{d}/image.png"), "is a PNG image"),
@@ -192,7 +192,8 @@ def battery_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _args(case: Case, inputs: Path, url: str) -> list[str]:
-    return ["add", *(a.format(d=inputs, url=url) for a in case.args)]
+    # --strict: all or nothing, one error line (without it each bad input is a "skipped" line: test_batches.py).
+    return ["add", "--strict", *(a.format(d=inputs, url=url) for a in case.args)]
 
 
 def _generation(home: Path) -> int:

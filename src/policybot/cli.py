@@ -28,8 +28,21 @@ _LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 EXAMPLES = {
     "ask": 'example: policybot ask "宜兴发展哪些新赛道?"\n         policybot ask -k 5 --json "江阴的高层次人才目标"\n'
            "         policybot ask --json < questions.txt",
-    "add": "example: policybot add article.txt news/ https://example.com/a.html\n"
-           '         pbpaste | policybot add - --title "标题" --date 2024-06-08 --source 无锡日报',
+    "add": "example: policybot add article.txt news/ report.pdf notice.docx https://example.com/a.html\n"
+           '         pbpaste | policybot add - --title "标题" --date 2024-06-08 --source 无锡日报\n'
+           "         policybot add --replace article.txt      # after editing it: same id, new text\n\n"
+           "inputs: .txt .md .html .jsonl .pdf .docx files, folders (walked, links out of them skipped),\n"
+           "http(s) URLs (public addresses only unless POLICYBOT_ALLOW_PRIVATE_URLS=1), - for stdin.\n\n"
+           "identity: an article keeps one id for its life (--id or the JSONL \"id\", else taken from its\n"
+           "text's hash). Adding the same file, URL or id again is the same article: with other text it is\n"
+           "not changed unless --replace is given, which replaces it in place (same id, new text, one\n"
+           "transaction). The same text is the same article whatever its title or publisher: it is\n"
+           "\"already there\". --replace never deletes another article: a text that is already another\n"
+           "article is refused, naming it.\n\n"
+           "outcomes: each article stands alone; what cannot be used (a file, a JSONL line, a URL) is\n"
+           "skipped with one line saying why, the rest is added. The last line counts them: added,\n"
+           "replaced, already there, skipped. Exit 0 when everything was added or already there, 1 when\n"
+           "something was skipped. --strict: the first problem stops the add and nothing is stored.",
     "list": "example: policybot list --json",
     "show": "example: policybot show 9b034201a5ca",
     "remove": "example: policybot remove 9b034201a5ca",
@@ -65,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--source", help="publisher, e.g. 无锡日报")
     add.add_argument("--url")
     add.add_argument("--id", dest="article_id", help="article id to use (single article only)")
-    add.add_argument("--replace", action="store_true", help="update articles that are already there")
+    add.add_argument("--replace", action="store_true",
+                     help="replace articles added before from the same file, URL or id in place (same id)")
+    add.add_argument("--strict", action="store_true", help="all or nothing: stop at the first input that fails")
     add.add_argument("--json", action="store_true")
 
     listing = command("list", "list articles")
@@ -152,27 +167,43 @@ def _interactive(corpus, args: argparse.Namespace) -> int:
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
-    from .corpus import AddStatus, Corpus
+    from .corpus import Corpus
 
     if args.article_id is not None and not Corpus.valid_article_id(args.article_id):
         raise InputError(f"--id {args.article_id[:40]!r} has spaces or symbols",
                          "use letters, digits, '.', '_', ':' or '-' (at most 64)")
     corpus = _open(settings, sync=False)
     results = corpus.add_inputs(args.inputs, title=args.title, source=args.source, date=args.date, url=args.url,
-                                article_id=args.article_id, replace=args.replace, progress=_err)
+                                article_id=args.article_id, replace=args.replace, strict=args.strict,
+                                progress=_err)
     if args.json:
         print(render.to_json([r.as_dict() for r in results]))
-    for r in results:
-        if args.json:
-            continue
-        title = render.safe_terminal(r.title)
-        if r.status is AddStatus.DUPLICATE:
-            print(f"already there: {r.article_id}  {title} (same text; use --replace to update it)")
-        elif r.status is AddStatus.CONFLICT:
-            _err(f"not added: {r.article_id} already exists with different text — add again with --replace to update it")
-        else:
-            print(f"{r.status}: {r.article_id}  {r.date or '----------'}  {r.passages} ¶  {title}")
-    return 1 if any(r.status is AddStatus.CONFLICT for r in results) else 0
+    else:
+        for r in results:
+            _report(r, render.safe_terminal)
+    summary = _summary(results)
+    print(summary, file=sys.stderr if args.json else sys.stdout, flush=True)
+    return 1 if any(r.counts_as_skipped for r in results) else 0
+
+
+def _report(r, safe) -> None:  # noqa: ANN001 - an AddResult and render.safe_terminal
+    """One line for one article: results on stdout, what was not stored on stderr."""
+    title = safe(r.title)
+    if r.status == "skipped":
+        _err(f"skipped {safe(r.reason)}")
+    elif r.status == "duplicate":
+        print(f"already there: {r.article_id}  {title} ({safe(r.reason)})")
+    elif r.status == "conflict":
+        _err(f"not changed: {safe(r.origin)}: {safe(r.reason)}")
+    else:
+        print(f"{r.status}: {r.article_id}  {r.date or '----------'}  {r.passages} ¶  {title}")
+
+
+def _summary(results) -> str:  # noqa: ANN001 - AddResults
+    count = {status: sum(1 for r in results if r.status == status)
+             for status in ("added", "replaced", "duplicate", "skipped", "conflict")}
+    return (f"added {count['added']}, replaced {count['replaced']}, already there {count['duplicate']}, "
+            f"skipped {count['skipped'] + count['conflict']}")
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:

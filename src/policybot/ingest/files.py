@@ -31,15 +31,16 @@ class Skipped:
     where: str
     reason: str
     hint: str = ""
+    kind: type[PolicybotError] = InputError
 
     @classmethod
     def of(cls, where: str, error: PolicybotError) -> "Skipped":
-        return cls(where, error.message, error.hint)
+        return cls(where, error.message, error.hint, type(error))
 
     @property
-    def error(self) -> InputError:
+    def error(self) -> PolicybotError:
         """The same as an error, for an add that stops at the first problem (--strict)."""
-        return InputError(self.line(), self.hint)
+        return self.kind(self.line(), self.hint)
 
     def line(self) -> str:
         """Where and why, without the hint ("x.pdf is a scanned PDF…", "a.jsonl line 3: it has no "text"")."""

@@ -1,0 +1,87 @@
+"""The smaller items of issue 12: a full disk, homes that cannot be used, duplicates inside one article,
+POLICYBOT_TOP_K=0, killed workers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import clean_env
+from policybot.corpus import Corpus
+from policybot.errors import StoreError
+from policybot.ingest.article import ArticleMeta, build_article
+from reliability_helpers import check_index, cli, make_articles
+
+BODY = "宜兴将重点发展合成生物、氢能和储能、低空经济等新赛道，打造发展新质生产力特色优势。"
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_a_full_disk_reads_as_such_and_keeps_the_store(empty_corpus: Corpus) -> None:
+    [kept] = empty_corpus.add_articles([build_article("宜兴新赛道\n" + BODY)])
+    conn = empty_corpus.store.conn
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # this connection's disk is now nearly full
+    big = "\n".join(f"第{i}段。" + BODY * 3 for i in range(400))
+    with pytest.raises(StoreError) as caught:
+        empty_corpus.add_articles([build_article("很长的文章\n" + big)])
+    text = str(caught.value)
+    assert "full" in text and "no transaction" not in text and "move" not in text and "backup" not in text
+    assert [a.id for a in empty_corpus.articles()] == [kept.article_id]
+    check_index(empty_corpus.settings.db_path)
+
+
+def test_a_home_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder", encoding="utf-8")
+    line = _one_error_line(cli(home, "list"))
+    assert f"{home} is a file, not a folder" in line and " — " in line
+
+
+@contextlib.contextmanager
+def _read_only(*paths: Path):
+    """Paths made unwritable: by mode bits, or for root (which ignores them) the immutable flag."""
+    if os.geteuid() != 0:
+        for path in paths:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            for path in paths:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        return
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", *map(str, paths)]).returncode:
+        pytest.skip("cannot make a folder read-only for root here (no chattr +i)")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+
+
+def test_a_read_only_home_is_one_line_without_backup_advice(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert cli(home, "stats").returncode == 0  # the store exists
+    state = home / ".policybot"
+    with _read_only(*sorted(state.rglob("*")), state, home / "corpus", home):
+        line = _one_error_line(cli(home, "add", "-", stdin="宜兴新赛道\n" + BODY))
+    assert "read-only" in line and "backup" not in line and "move" not in line
+
+
+def test_top_k_zero_is_refused_with_a_hint(tmp_path: Path) -> None:
+    for value in ("0", "-1", "51"):
+        result = cli(tmp_path, "ask", "宜兴发展哪些新赛道?", env=clean_env(POLICYBOT_TOP_K=value))
+        line = _one_error_line(result)
+        assert result.returncode == 2 and f"POLICYBOT_TOP_K={value} is out of range" in line and "between 1 and 50" in line
