@@ -80,6 +80,16 @@ def test_a_read_only_home_is_one_line_without_backup_advice(tmp_path: Path) -> N
     assert "read-only" in line and "backup" not in line and "move" not in line
 
 
+def test_three_identical_paragraphs_of_one_article_are_not_other_articles(empty_corpus: Corpus) -> None:
+    text = "宜兴新赛道\n" + "\n".join([BODY, "第二段讲别的事情，与新赛道无关。", BODY, "第四段。", BODY])
+    empty_corpus.add_articles([build_article(text)])
+    answer = empty_corpus.ask("宜兴发展哪些新赛道?")
+    assert answer.results and answer.results[0].duplicates == 0
+    other = "另一报道\n" + BODY
+    empty_corpus.add_articles([build_article(other, ArticleMeta(source="另一家报纸"))])
+    assert empty_corpus.ask("宜兴发展哪些新赛道?").results[0].duplicates == 1  # one other article
+
+
 def test_top_k_zero_is_refused_with_a_hint(tmp_path: Path) -> None:
     for value in ("0", "-1", "51"):
         result = cli(tmp_path, "ask", "宜兴发展哪些新赛道?", env=clean_env(POLICYBOT_TOP_K=value))
