@@ -27,7 +27,7 @@ from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files
 from .ingest.urlsafety import policy_for
 from .ingest.sources import load
 from .identity import AddStatus, decide
-from .store import ArticleRow, FileInfo, PassageRow, Store, make_folder
+from .store import ArticleRow, FileInfo, IndexedText, PassageRow, Store, make_folder
 
 Progress = Callable[[str], None]
 #: Articles written per transaction (and per index segment) during large imports.
@@ -303,19 +303,31 @@ class Corpus:
             idx.remove_passages(conn, self.store.delete_articles(article_ids))
 
     def reindex(self, progress: Progress = _quiet) -> int:
-        """Re-segment every passage and rebuild the index from scratch (after a dictionary change)."""
+        """Re-segment every passage and rebuild the index from scratch (after a dictionary change).
+
+        Segmenting (the slow part) runs before the write lock is taken, so adds and removals may
+        commit meanwhile, from this process or another; inside the write transaction the passages
+        are listed again, new ones segmented and removed ones left out: stored and indexed agree.
+        """
         store = self.store
-        passages = store.indexed_texts()
-        terms = []
-        for i, passage in enumerate(passages, 1):
-            terms.append(self.segmenter.terms(retrievable_text(passage.title, passage.section, passage.text)))
+        texts = store.indexed_texts()
+        terms: dict[int, list[str]] = {}
+        for i, text in enumerate(texts, 1):
+            terms[text.rowid] = self._indexed_terms(text)
             if i % 20000 == 0:
-                progress(f"segmented {i}/{len(passages)} passages")
+                progress(f"segmented {i}/{len(texts)} passages")
+        progress(f"segmented {len(terms)} passages; writing the index")
         with self._write_lock, store.write() as conn:
+            current = store.passage_ids()
+            for text in store.indexed_texts([rowid for rowid in current if rowid not in terms]):
+                terms[text.rowid] = self._indexed_terms(text)
             store.clear_index()
-            if passages:
-                idx.add_passages(conn, [p.rowid for p in passages], terms)
-        return len(passages)
+            if current:
+                idx.add_passages(conn, current, [terms[rowid] for rowid in current])
+        return len(current)
+
+    def _indexed_terms(self, text: IndexedText) -> list[str]:
+        return self.segmenter.terms(retrievable_text(text.title, text.section, text.text))
 
     # ---- for the shells: plain arguments and rows, nothing from below ----------
 

@@ -405,12 +405,17 @@ class Store:
         p, c = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM passages").fetchone()
         return int(a), int(p), int(c)
 
-    def indexed_texts(self) -> list[IndexedText]:
-        """Every passage's indexed fields, in rowid order (what a full reindex segments again)."""
-        rows = self.conn.execute(
-            "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id")
+    def indexed_texts(self, rowids: Sequence[int] | None = None) -> list[IndexedText]:
+        """Every passage's indexed fields (or those of `rowids`), in rowid order (what a reindex segments)."""
+        select = "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
+        rows = (self.conn.execute(f"{select} ORDER BY p.id") if rowids is None
+                else sorted(self._select_in(f"{select} WHERE p.id", list(rowids))))
         return [IndexedText(int(rowid), str(title), decode_section(section), str(text))
                 for rowid, title, section, text in rows]
+
+    def passage_ids(self) -> list[int]:
+        """Every passage's rowid, in order."""
+        return [int(r[0]) for r in self.conn.execute("SELECT id FROM passages ORDER BY id")]
 
     def date_range(self) -> tuple[str | None, str | None]:
         row = self.conn.execute("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL").fetchone()
