@@ -95,3 +95,25 @@ def test_top_k_zero_is_refused_with_a_hint(tmp_path: Path) -> None:
         result = cli(tmp_path, "ask", "宜兴发展哪些新赛道?", env=clean_env(POLICYBOT_TOP_K=value))
         line = _one_error_line(result)
         assert result.returncode == 2 and f"POLICYBOT_TOP_K={value} is out of range" in line and "between 1 and 50" in line
+
+
+def test_a_huge_article_is_indexed_a_slice_at_a_time(empty_corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sliced path (taken above HUGE_ARTICLE characters; bench/limits.py measures its memory),
+    with small limits so the test stays quick."""
+    from policybot import corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "HUGE_ARTICLE", 3000)
+    monkeypatch.setattr(corpus_module, "HUGE_SLICE", 800)
+    paragraphs = [f"第{i}段：" + BODY for i in range(120)] + ["最后一段写到江阴的人才公寓zqhugex。"]
+    small = build_article("短文\n" + BODY.replace("宜兴", "江阴"))
+    huge = build_article("很长的文章\n" + "\n".join(paragraphs))
+    results = empty_corpus.add_articles([small, huge, build_article("另一短文\n新吴推进未来产业集聚工程。")])
+    assert [str(r.status) for r in results] == ["added", "added", "added"]
+    assert results[1].passages == len(huge.passages)
+    check_index(empty_corpus.settings.db_path)
+    assert "zqhugex" in empty_corpus.ask("江阴人才公寓 zqhugex").results[0].passage.text
+    replaced = build_article("很长的文章\n" + "\n".join(paragraphs[:-1]), ArticleMeta(article_id=results[1].article_id))
+    [again] = empty_corpus.add_articles([replaced], replace=True)
+    assert str(again.status) == "replaced" and again.article_id == results[1].article_id
+    check_index(empty_corpus.settings.db_path)
+    assert not empty_corpus.ask("zqhugex").results

@@ -32,6 +32,26 @@ from .store import ArticleRow, FileInfo, IndexedText, PassageRow, Store, make_fo
 Progress = Callable[[str], None]
 #: Articles written per transaction (and per index segment) during large imports.
 BATCH_ARTICLES = 500
+#: An article longer than this (characters) is segmented and indexed a slice at a time ...
+HUGE_ARTICLE = 1_000_000
+#: ... of about this many characters.
+HUGE_SLICE = 250_000
+
+
+def _size(article: Article) -> int:
+    return len(article.text)
+
+
+def _slices(lengths: Sequence[int], budget: int) -> Iterator[tuple[int, int]]:
+    """(start, end) index ranges whose lengths add up to about `budget` (at least one item each)."""
+    start, total = 0, 0
+    for i, length in enumerate(lengths):
+        if total and total + length > budget:
+            yield start, i
+            start, total = i, 0
+        total += length
+    if start < len(lengths):
+        yield start, len(lengths)
 
 
 @dataclass(frozen=True)
@@ -146,7 +166,46 @@ class Corpus:
                      origins: Sequence[str] | None = None,
                      files: Sequence[FileInfo | None] | None = None,
                      drop_ids: Sequence[str] = ()) -> list[AddResult]:
-        """Store and index articles, a batch per transaction (each article whole or not at all)."""
+        """Store and index articles, a batch per transaction (each article whole or not at all).
+
+        An article over HUGE_ARTICLE characters is written alone, its passages segmented and
+        indexed a slice at a time (memory stays a few times its size, not its terms' size).
+        """
+        origins = list(origins) if origins else [""] * len(articles)
+        files = list(files) if files else [None] * len(articles)
+        results: list[AddResult] = []
+        start = 0
+        for end in [i for i, a in enumerate(articles) if _size(a) > HUGE_ARTICLE] + [len(articles)]:
+            if end > start:
+                results += self._add_batches(articles[start:end], replace, progress, origins[start:end],
+                                             files[start:end], drop_ids if start == 0 else ())
+            if end < len(articles):
+                drops = drop_ids if end == 0 else ()
+                results.append(self._add_huge(articles[end], replace, origins[end], files[end], drops, progress))
+            start = end + 1
+        return results
+
+    def _add_huge(self, article: Article, replace: bool, origin: str, file_info: tuple[str, int, int, int] | None,
+                  drop_ids: Sequence[str], progress: Progress) -> AddResult:
+        """One very long article in one transaction, indexed a slice of passages at a time."""
+        with self._write_lock, self.store.write() as conn:
+            if drop_ids:
+                self._delete_articles(conn, drop_ids)
+            result, rowids, old_rowids = self._insert(conn, article, replace, file_info, origin)
+            idx.remove_passages(conn, old_rowids)
+            passages = article.passages if rowids else ()
+            done = 0
+            for lo, hi in _slices([len(p.text) for p in passages], HUGE_SLICE):
+                terms = [self.segmenter.terms(retrievable_text(article.title, p.section, p.text))
+                         for p in passages[lo:hi]]
+                idx.add_passages(conn, rowids[lo:hi], terms)
+                done = hi
+                progress(f"indexed {done}/{len(passages)} passages of {origin or article.title}")
+            idx.merge_if_needed(conn)
+        return result
+
+    def _add_batches(self, articles: Sequence[Article], replace: bool, progress: Progress, origins: Sequence[str],
+                     files: Sequence[tuple[str, int, int, int] | None], drop_ids: Sequence[str]) -> list[AddResult]:
         results: list[AddResult] = []
         total = len(articles)
         started = time.monotonic()
