@@ -33,7 +33,7 @@ import httpx
 
 from policybot.errors import FetchError, InputError
 
-from .urlsafety import Policy, RefusedAddress, check_host, check_peer, is_public, refusal
+from .urlsafety import Policy, RefusedAddress, check_peer, check_url, is_public, refusal
 
 USER_AGENT = "policybot/0.1"
 # What urllib sent: no compression (we undo it only where servers send it
@@ -117,7 +117,7 @@ def _follow(client: httpx.Client, address: str, shown: str, deadline: _Deadline,
     while True:
         if deadline.passed:
             raise _timeout_error(shown, deadline)
-        _check_address(current, deadline.allowed)
+        check_url(current, deadline.allowed)
         request = httpx.Request("GET", current, headers=_HEADERS, extensions={
             "timeout": httpx.Timeout(deadline.remaining).as_dict(), "trace": deadline.trace})
         response = client.send(request, stream=True)
@@ -131,16 +131,6 @@ def _follow(client: httpx.Client, address: str, shown: str, deadline: _Deadline,
         redirects += 1
         if redirects > max_redirects:
             raise FetchError(f"{shown} redirected more than {max_redirects} times", "check the address in a browser")
-
-
-def _check_address(url: str, allowed: Policy) -> None:
-    """RefusedAddress unless every address the URL's host resolves to is allowed."""
-    parts = urlsplit(url)
-    default = 443 if parts.scheme == "https" else 80
-    try:
-        check_host(parts.hostname or "", parts.port or default, allowed)
-    except socket.gaierror:
-        pass  # httpx resolves it again and reports "cannot resolve host"
 
 
 def _redirect_location(response: httpx.Response) -> str | None:

@@ -23,6 +23,7 @@ import ipaddress
 import socket
 import typing
 import unicodedata
+from urllib.parse import urlsplit
 
 from ..errors import FetchError
 
@@ -132,3 +133,13 @@ def check_peer(sock: socket.socket, allowed: Policy = is_public) -> None:
     peer = sock.getpeername()
     if not allowed(ipaddress.ip_address(str(peer[0]).split("%", 1)[0])):
         raise RefusedAddress(str(peer[0]))
+
+
+def check_url(url: str, allowed: Policy = is_public) -> None:
+    """RefusedAddress unless every address an http(s) URL's host resolves to is allowed; a name that
+    does not resolve passes (the fetch reports it as such)."""
+    parts = urlsplit(url)
+    try:
+        check_host(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80), allowed)
+    except socket.gaierror:
+        pass
