@@ -208,6 +208,9 @@ def assert_bm25_parity(db_path: Path, queries: list[str]) -> None:
 
 def check_index(db_path: Path) -> None:
     """Assert the index holds exactly the stored passages, each once (for stores of any articles)."""
+    from policybot.store import Store
+
+    Store(db_path).close()  # as policybot opens it (a kill before the schema was committed leaves an empty file)
     conn = sqlite3.connect(db_path, timeout=30, isolation_level=None)
     try:
         conn.execute("BEGIN")

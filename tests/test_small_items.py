@@ -117,3 +117,35 @@ def test_a_huge_article_is_indexed_a_slice_at_a_time(empty_corpus: Corpus, monke
     assert str(again.status) == "replaced" and again.article_id == results[1].article_id
     check_index(empty_corpus.settings.db_path)
     assert not empty_corpus.ask("zqhugex").results
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The segmenting workers: children of the forkserver, itself a child of `pid`."""
+    def children(parent: int) -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(parent)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+    return [grandchild for child in children(pid) for grandchild in children(child)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["ctrl-c", "workers killed"])
+def test_interrupted_or_killed_workers_print_no_tracebacks(tmp_path: Path, how: str) -> None:
+    """A large add whose workers are interrupted (Ctrl-C to the group) or killed: one line, no traceback."""
+    import json
+
+    batch = tmp_path / "many.jsonl"
+    batch.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in make_articles(3000, long=True)),
+                     encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "policybot", "--home", str(tmp_path / "home"), "add", str(batch)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(POLICYBOT_WORKERS="2"),
+                            start_new_session=True)
+    time.sleep(8)  # jieba loaded, workers busy
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        for worker in _workers_of(proc.pid):
+            os.kill(worker, signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    text = err.decode("utf-8", "replace")
+    assert "Traceback" not in text and "BrokenPipeError" not in text, text[-2000:]
+    check_index(tmp_path / "home" / ".policybot" / "store.sqlite3")

@@ -185,13 +185,13 @@ class Corpus:
             start = end + 1
         return results
 
-    def _add_huge(self, article: Article, replace: bool, origin: str, file_info: tuple[str, int, int, int] | None,
+    def _add_huge(self, article: Article, replace: bool, origin: str, file_info: FileInfo | None,
                   drop_ids: Sequence[str], progress: Progress) -> AddResult:
         """One very long article in one transaction, indexed a slice of passages at a time."""
         with self._write_lock, self.store.write() as conn:
             if drop_ids:
-                self._delete_articles(conn, drop_ids)
-            result, rowids, old_rowids = self._insert(conn, article, replace, file_info, origin)
+                idx.remove_passages(conn, self.store.delete_articles(drop_ids))
+            result, rowids, old_rowids = self._insert(article, replace, file_info, origin)
             idx.remove_passages(conn, old_rowids)
             passages = article.passages if rowids else ()
             done = 0
@@ -205,7 +205,7 @@ class Corpus:
         return result
 
     def _add_batches(self, articles: Sequence[Article], replace: bool, progress: Progress, origins: Sequence[str],
-                     files: Sequence[tuple[str, int, int, int] | None], drop_ids: Sequence[str]) -> list[AddResult]:
+                     files: Sequence[FileInfo | None], drop_ids: Sequence[str]) -> list[AddResult]:
         results: list[AddResult] = []
         total = len(articles)
         started = time.monotonic()
