@@ -204,3 +204,24 @@ def assert_bm25_parity(db_path: Path, queries: list[str]) -> None:
         got = dict(zip(got_rowids.tolist(), got_scores.tolist()))
         ours = np.array([got.get(r, 0.0) for r in rowids])
         assert np.max(np.abs(ours - expected)) < 1e-9, query
+
+
+def check_index(db_path: Path) -> None:
+    """Assert the index holds exactly the stored passages, each once (for stores of any articles)."""
+    from policybot.store import Store
+
+    Store(db_path).close()  # as policybot opens it (a kill before the schema was committed leaves an empty file)
+    conn = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        generation_row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        snapshot = idx.load_snapshot(conn, int(generation_row[0]) if generation_row else 0)
+        passage_ids = {r[0] for r in conn.execute("SELECT id FROM passages")}
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    live = live_rowids(snapshot)
+    assert len(live) == len(set(live)), "a passage is indexed twice"
+    assert set(live) == passage_ids, (f"{len(passage_ids - set(live))} stored passages not indexed, "
+                                      f"{len(set(live) - passage_ids)} indexed passages not stored")
+    assert snapshot.stats.n_docs == len(passage_ids)

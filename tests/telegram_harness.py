@@ -35,8 +35,9 @@ class RunningBot:
 
     def __init__(self, api: FakeBotAPI, home: Path, admins: tuple[int, ...] = (ADMIN,),
                  throttle: Throttle | None = None, env: dict[str, str] | None = None) -> None:
+        # The test web pages are on 127.0.0.1: the bot runs as an intranet deployment would.
         env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.root,
-               "POLICYBOT_ADMIN_IDS": ",".join(map(str, admins)), **(env or {})}
+               "POLICYBOT_ADMIN_IDS": ",".join(map(str, admins)), "POLICYBOT_ALLOW_PRIVATE_URLS": "1", **(env or {})}
         self.settings = Settings.from_env(env=env, home=home)
         self.app = build_application(self.settings, throttle=throttle)
         self._ready = threading.Event()

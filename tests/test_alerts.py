@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import make_corpus
@@ -12,6 +14,14 @@ from policybot.errors import InputError, NotFoundError
 from policybot.alerts import MAX_SUBSCRIPTIONS
 
 A, B = 1001, 2002  # two subscribers' chats
+
+
+@pytest.fixture
+def seed_corpus(seed_home: Path) -> Corpus:
+    """The seed corpus, fetching from the test site on 127.0.0.1 as an intranet deployment would."""
+    corpus = make_corpus(seed_home, allow_private_urls=True)
+    corpus.sync()
+    return corpus
 
 
 def _article_id(corpus: Corpus, title_part: str) -> str:

@@ -98,7 +98,7 @@ def test_add_from_stdin_with_metadata(empty_home: Path) -> None:
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["add", "/no/such/file.txt"], "does not exist"),
+    (["add", "--strict", "/no/such/file.txt"], "does not exist"),
     (["add", "-", "--date", "2024-13-45"], "bad date"),
     (["show", "nope"], "policybot list"),
     (["remove", "nope"], "policybot list"),

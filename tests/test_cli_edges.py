@@ -206,7 +206,7 @@ def test_every_option_and_input_has_help_text() -> None:
                 assert text or f"{entry}\n      " in block, (command, entry)
     add = policybot("add", "--help").stdout
     for needle in ("the article's title", "original's web address", "print the results as JSON",
-                   "files (.txt .md .html .jsonl), folders"):
+                   "files (.txt .md .html .jsonl .pdf .docx), folders"):
         assert needle in add
     ask = policybot("ask", "--help").stdout
     assert "1–50" in ask and "one JSON line per question" in ask

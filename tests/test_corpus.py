@@ -121,10 +121,14 @@ def test_failed_add_changes_nothing(seed_corpus, tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(100))
     with pytest.raises(EncodingError):
-        seed_corpus.add([str(good), str(bad)])
+        seed_corpus.add([str(good), str(bad)], strict=True)
     with pytest.raises(InputError):
-        seed_corpus.add([str(good), str(tmp_path / "missing.txt")])
+        seed_corpus.add([str(good), str(tmp_path / "missing.txt")], strict=True)
     assert seed_corpus.store.counts() == before
+    # Without strict, each input stands alone: the good one is added, the bad one skipped with its reason.
+    results = seed_corpus.add([str(good), str(bad)])
+    assert sorted(str(r.status) for r in results) == ["added", "skipped"]
+    assert [r.reason for r in results if r.status == "skipped"][0].startswith(f"{bad} is a PNG image")
 
 
 def test_error_inside_the_transaction_rolls_back(seed_corpus, monkeypatch) -> None:
@@ -184,7 +188,7 @@ def test_html_file_and_url_added_with_page_metadata(empty_corpus, tmp_path: Path
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/news/1.html"
-        [from_url] = empty_corpus.add([url])
+        [from_url] = make_corpus(empty_corpus.settings.home, allow_private_urls=True).add([url])
     finally:
         server.shutdown()
     row = empty_corpus.article(from_url.article_id)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import socket
 import threading
@@ -14,7 +15,13 @@ from urllib.parse import unquote
 import pytest
 
 from policybot.errors import FetchError, InputError
-from policybot.ingest.fetch import USER_AGENT, Fetched, fetch_url
+from policybot.ingest import fetch
+from policybot.ingest.fetch import USER_AGENT, Fetched
+from policybot.ingest.urlsafety import policy_for
+
+#: These tests talk to a server on 127.0.0.1, as an intranet deployment may (the opt-out);
+#: the address rule itself is tested in test_fetch_safety.py.
+fetch_url = functools.partial(fetch.fetch_url, allowed=policy_for(True))
 
 PAGE = "<html><head><title>政策解读</title></head><body><p>鼓励消费品以旧换新。</p></body></html>"
 SCHEME_HINT = "give an http(s):// address, or download the file and add its path"

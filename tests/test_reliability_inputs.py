@@ -109,6 +109,9 @@ class Case:
     stdin: bytes | None = None
 
 
+#: The test site is on 127.0.0.1: the battery runs as an intranet deployment would (one case says "").
+LOCAL_SITE = {"POLICYBOT_ALLOW_PRIVATE_URLS": "1"}
+
 CASES = [
     Case("empty file", ("{d}/empty.txt",), "is empty"),
     Case("whitespace only", ("{d}/blank.txt",), "holds only whitespace"),
@@ -130,7 +133,7 @@ CASES = [
     Case("bad --date", ("{d}/good.txt", "--date", "2024-13-45"), "bad date '2024-13-45'"),
     Case("--date not a date", ("{d}/good.txt", "--date", "昨天"), "bad date"),
     Case("bad date in JSONL", ("{d}/baddate.jsonl",), "bad date"),
-    Case("folder with no readable files", ("{d}/nothing",), "has no .txt, .md, .html or .jsonl files"),
+    Case("folder with no readable files", ("{d}/nothing",), "has no .txt, .md, .html, .jsonl, .pdf or .docx files"),
     Case("missing file", ("{d}/missing.txt",), "does not exist"),
     Case("missing file named with a newline", ("{d}/no\nsuch\x1b[2J.txt",), "does not exist"),
     Case("one bad input among good ones", ("{d}/good.txt", "{d}/image.png"), "is a PNG image"),
@@ -143,6 +146,8 @@ CASES = [
     Case("endless slow body", ("{url}/endless",), "did not finish within 0.5 s", env={"POLICYBOT_URL_TIMEOUT": "0.5"}),
     Case("endless fast body", ("{url}/flood",), "larger than the limit", env={"POLICYBOT_URL_MAX_BYTES": "200000"}),
     Case("page with only scripts (URL)", ("{url}/scripts.html",), "has no article text"),
+    Case("URL on this machine, not allowed", ("{url}/scripts.html",), "is not a public internet address",
+         env={"POLICYBOT_ALLOW_PRIVATE_URLS": ""}),
     Case("page with only scripts (file)", ("{d}/scripts.html",), "has no article text"),
     Case("--id with ../", ("{d}/good.txt", "--id", "../../etc/passwd"), "--id '../../etc/passwd'"),
 ]
@@ -187,7 +192,8 @@ def battery_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _args(case: Case, inputs: Path, url: str) -> list[str]:
-    return ["add", *(a.format(d=inputs, url=url) for a in case.args)]
+    # --strict: all or nothing, one error line (without it each bad input is a "skipped" line: test_batches.py).
+    return ["add", "--strict", *(a.format(d=inputs, url=url) for a in case.args)]
 
 
 def _generation(home: Path) -> int:
@@ -234,7 +240,7 @@ def test_bad_input_one_line_no_change(case: Case, battery_home, server: str, tmp
     monkeypatch.chdir(tmp_path)  # no stray .env
     before, generation = _listing(home, capsys, monkeypatch), _generation(home)
     code, out, err = _main(["--home", str(home), *_args(case, inputs, server)], capsys, monkeypatch,
-                           env=case.env, stdin=case.stdin or b"")
+                           env=LOCAL_SITE | case.env, stdin=case.stdin or b"")
     _assert_one_clear_line(case, code, err)
     assert out == ""
     assert _listing(home, capsys, monkeypatch) == before and _generation(home) == generation
@@ -251,7 +257,7 @@ def test_bad_input_battery_as_real_processes(battery_home, server: str) -> None:
 
     def run(case: Case):
         return case, run_cli(home, *_args(case, inputs, server), stdin=case.stdin or b"",
-                             env=base_env | case.env, timeout=60)
+                             env=base_env | LOCAL_SITE | case.env, timeout=60)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(run, CASES))

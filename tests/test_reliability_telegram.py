@@ -411,7 +411,7 @@ def test_uploads_with_hostile_names_write_nothing_from_the_name(api: FakeBotAPI,
             if suffix in (".txt", ".md", ".jsonl") and name != ".txt":
                 assert f"✅ 已添加 《上传测试{n}》" in text, (name, text)
             else:
-                assert text.startswith("⚠️ 没有添加") and "不是 .txt .md .html .jsonl 文件" in text, (name, text)
+                assert text.startswith("⚠️ 没有添加") and "不是 .txt .md .html .jsonl .pdf .docx 文件" in text, (name, text)
         assert_still_answers(api)
         after = files()
     new = {p for p in after if p not in before}

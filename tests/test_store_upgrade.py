@@ -1,4 +1,4 @@
-"""A store written by the first schema version opens and keeps its articles."""
+"""Stores written by earlier schema versions (1, 2) open, are upgraded in place and keep their articles."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ def test_version_1_store_is_upgraded_in_place(seed_home: Path) -> None:
     reopened = make_corpus(seed_home)
     assert reopened.sync() == 0  # the seed file is still known: nothing re-indexed
     assert reopened.ask("宜兴发展哪些新赛道?").as_dict() == before
-    assert reopened.store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert reopened.store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert reopened.store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert reopened.store.conn.execute("SELECT COUNT(*) FROM article_keys").fetchone()[0] == 0  # the new table
 
 
 def test_store_upgraded_by_another_process_meanwhile_is_not_upgraded_twice(seed_home: Path) -> None:
@@ -71,3 +72,27 @@ def test_store_upgraded_by_another_process_meanwhile_is_not_upgraded_twice(seed_
     parts = store.conn.execute("SELECT file_part FROM articles WHERE file_path IS NOT NULL").fetchall()
     store.close()
     assert parts == [(1,)]  # a second upgrade would have renumbered it 0
+
+
+def test_version_2_store_gains_article_keys_and_replace_in_place_works(empty_home: Path, tmp_path: Path) -> None:
+    """Version 3 added article_keys (what identifies an article added from a file or URL)."""
+    path = tmp_path / "art.txt"
+    path.write_text("无锡设立产业基金\n无锡市设立总规模38亿元的产业基金。", encoding="utf-8")
+    corpus = make_corpus(empty_home)
+    [first] = corpus.add([str(path)])
+    corpus.store.close()
+    conn = sqlite3.connect(corpus.settings.db_path, isolation_level=None)
+    conn.execute("DROP TABLE article_keys")  # what a version-2 store looks like
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    reopened = make_corpus(empty_home)
+    assert reopened.store.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert [a.id for a in reopened.articles()] == [first.article_id]
+    # The old store never recorded where the article came from: the same text is still recognised ...
+    [again] = reopened.add([str(path)])
+    assert (str(again.status), again.article_id) == ("duplicate", first.article_id)
+    # ... and from now on the file names it, so an edit replaces it in place.
+    path.write_text("无锡设立产业基金\n无锡市设立总规模45亿元的产业基金。", encoding="utf-8")
+    [replaced] = reopened.add([str(path)], replace=True)
+    assert (str(replaced.status), replaced.article_id) == ("replaced", first.article_id)
+    assert [a.id for a in reopened.articles()] == [first.article_id]

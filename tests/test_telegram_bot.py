@@ -178,7 +178,9 @@ def test_long_articles_are_trimmed_to_telegram_limits(api: FakeBotAPI, bot: Runn
     body = "\n".join(f"第{i}段:" + "数字经济与实体经济深度融合发展" * 60 + "。" for i in range(6))
     reply(api, ADMIN, f"/add {long_title}\n{body}"[:4000])
     answer = reply(api, USER, "数字经济与实体经济深度融合发展")
-    assert utf16_len(answer["text"]) <= 4096 and "…" in answer["text"]
+    # Passages are at most 600 characters now (ingest.passages.MAX_PASSAGE), so three of them fit
+    # without trimming; tg_fit's trimming is tested directly below.
+    assert utf16_len(answer["text"]) <= 4096
     since = len(api.calls)
     press(api, USER, answer, "原文 1")
     original = api.wait_for_messages(USER, 1, since=since)[0]
@@ -273,14 +275,30 @@ def test_admin_uploads_a_gbk_text_file_and_can_ask_about_it_at_once(api: FakeBot
     assert n_articles(seed_home) == 2
 
 
+@pytest.mark.parametrize("name", ["policy_notice.pdf", "policy_notice.docx"])
+def test_admin_uploads_a_pdf_or_word_file(api: FakeBotAPI, bot: RunningBot, seed_home: Path, name: str) -> None:
+    data = (ROOT / "tests" / "fixtures" / "documents" / name).read_bytes()
+    since = len(api.calls)
+    api.send_document(ADMIN, name, data)
+    added = api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]
+    assert "✅ 已添加" in added and "《关于促进消费品以旧换新的实施方案》" in added, added
+    answer = reply(api, USER, "购买新能源乘用车补贴多少?")
+    first = answer["text"].split("\n\n")[1]
+    assert "给予每辆车2万元补贴" in first and "第一条" in first  # the passage, cited under its article number
+    since = len(api.calls)
+    api.send_document(ADMIN, "scan.pdf", (ROOT / "tests" / "fixtures" / "documents" / "scanned.pdf").read_bytes())
+    refused = api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]
+    assert refused.startswith("⚠️ 没有添加") and "scanned PDF" in refused
+
+
 def test_oversized_and_unsupported_uploads_are_refused(api: FakeBotAPI, bot: RunningBot, seed_home: Path) -> None:
     since = len(api.calls)
     api.send_document(ADMIN, "大文件.txt", b"x" * 100, file_size=25 * 1024 * 1024)
     text = api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]
     assert "没有添加" in text and "25.0 MB" in text and "20 MB" in text
     since = len(api.calls)
-    api.send_document(ADMIN, "scan.pdf", b"%PDF-1.4 ...")
-    assert ".txt .md .html .jsonl" in api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]
+    api.send_document(ADMIN, "slides.pptx", b"PK\x03\x04 ...")
+    assert ".txt .md .html .jsonl .pdf .docx" in api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]
     since = len(api.calls)
     api.send_document(ADMIN, "picture.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     text = api.wait_for_messages(ADMIN, 1, since=since)[0]["text"]

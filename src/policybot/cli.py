@@ -7,12 +7,15 @@ import os
 import re
 import sqlite3
 import sys
-from typing import NoReturn, Sequence
+from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from . import cli_feeds
 from .config import Settings, day_setting
 from .errors import InputError, PolicybotError
 from .render import messages
+
+if TYPE_CHECKING:
+    from .corpus import AddResult
 
 #: Undecodable bytes in arguments or stdin arrive as lone surrogates (surrogateescape).
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -91,6 +94,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         add.add_argument(f"--{flag}", help=t(f"cli.add.{flag}"))
     add.add_argument("--id", dest="article_id", help=t("cli.add.id"))
     add.add_argument("--replace", action="store_true", help=t("cli.add.replace"))
+    add.add_argument("--strict", action="store_true", help=t("cli.add.strict"))
     add.add_argument("--json", action="store_true", help=t("cli.add.json"))
 
     command("list").add_argument("--json", action="store_true", help=t("cli.list.json"))
@@ -181,27 +185,50 @@ def _color() -> bool:
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from . import render
-    from .corpus import AddStatus, Corpus
+    from .corpus import Corpus
 
     if args.article_id is not None and not Corpus.valid_article_id(args.article_id):
         raise InputError(f"--id {args.article_id[:40]!r} has spaces or symbols",
                          "use letters, digits, '.', '_', ':' or '-' (at most 64)")
     corpus = _open(settings, args.lang, sync=False)
     results = corpus.add_inputs(args.inputs, title=args.title, source=args.source, date=args.date, url=args.url,
-                                article_id=args.article_id, replace=args.replace, progress=_err)
+                                article_id=args.article_id, replace=args.replace, strict=args.strict,
+                                progress=_err)
     if args.json:
-        print(render.to_json([r.as_dict() for r in results]))
-        return 1 if any(r.status is AddStatus.CONFLICT for r in results) else 0
+        print(render.to_json([r.as_dict() for r in results]), flush=True)
+        print(_summary(results, args.lang), file=sys.stderr)  # stdout stays one JSON document
+        return 1 if any(r.counts_as_skipped for r in results) else 0
     for r in results:
-        title = render.safe_terminal(r.title)
-        if r.status is AddStatus.DUPLICATE:
-            print(messages.text("cli.add.duplicate", args.lang, id=r.article_id, title=title))
-        elif r.status is AddStatus.CONFLICT:
-            _err(messages.text("cli.add.conflict", args.lang, id=r.article_id))
-        else:
-            status = messages.text(f"cli.add.{r.status}", args.lang)
-            print(f"{status}: {r.article_id}  {r.date or '----------'}  {r.passages} ¶  {title}")
-    return 1 if any(r.status is AddStatus.CONFLICT for r in results) else 0
+        _report(r, args.lang)
+    print(_summary(results, args.lang), flush=True)
+    return 1 if any(r.counts_as_skipped for r in results) else 0
+
+
+def _report(r: AddResult, lang: str) -> None:
+    """One line for one article: results on stdout, what was not stored on stderr."""
+    from .corpus import AddStatus
+    from .render import safe_terminal
+
+    title, reason = safe_terminal(r.title), safe_terminal(messages.translate(r.reason, lang))
+    if r.status is AddStatus.SKIPPED:
+        _err(messages.text("cli.add.skipped", lang, reason=reason))
+    elif r.status is AddStatus.DUPLICATE:
+        print(messages.text("cli.add.duplicate", lang, id=r.article_id, title=title, reason=reason))
+    elif r.status is AddStatus.CONFLICT:
+        _err(messages.text("cli.add.conflict", lang, origin=safe_terminal(r.origin), reason=reason))
+    else:
+        status = messages.text(f"cli.add.{r.status}", lang)
+        print(f"{status}: {r.article_id}  {r.date or '----------'}  {r.passages} ¶  {title}")
+
+
+def _summary(results: Sequence[AddResult], lang: str) -> str:
+    """The last line of an add: how many of each outcome."""
+    from .corpus import AddStatus
+
+    count = {status: sum(1 for r in results if r.status is status) for status in AddStatus}
+    return messages.text("cli.add.summary", lang, added=count[AddStatus.ADDED], replaced=count[AddStatus.REPLACED],
+                         duplicate=count[AddStatus.DUPLICATE],
+                         skipped=count[AddStatus.SKIPPED] + count[AddStatus.CONFLICT])
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -34,6 +34,14 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number", f"set {name} to digits only") from None
 
 
+def _top_k(env: Mapping[str, str]) -> int:
+    """POLICYBOT_TOP_K: how many passages an answer shows (1–50; 0 would answer every question with nothing)."""
+    value = _int_env(env, "POLICYBOT_TOP_K", 3)
+    if not 1 <= value <= 50:
+        raise ConfigError(f"POLICYBOT_TOP_K={value} is out of range", "set POLICYBOT_TOP_K between 1 and 50, e.g. 3")
+    return value
+
+
 def _float_env(env: Mapping[str, str], name: str) -> tuple[str, float] | None:
     """The variable's text and its number (NaN when it is no number), or None when it is unset."""
     raw = env.get(name, "").strip()
@@ -123,6 +131,8 @@ class Settings:
     feed_interval: float = 30.0
     #: "Today" for relative time words in questions (今年, 上个月, 最新); None: the system date.
     today: date | None = None
+    #: Fetch URLs on this machine and private networks too (tests, intranet deployments).
+    allow_private_urls: bool = False
 
     @property
     def corpus_dir(self) -> Path:
@@ -152,7 +162,7 @@ class Settings:
         merged = read_dotenv(home_path / ".env") | merged
         return cls(
             home=home_path.resolve(),
-            top_k=_int_env(merged, "POLICYBOT_TOP_K", 3),
+            top_k=_top_k(merged),
             max_input_bytes=_int_env(merged, "POLICYBOT_MAX_INPUT_BYTES", 100 * 1024 * 1024),
             url_timeout=_seconds_env(merged, "POLICYBOT_URL_TIMEOUT", 15.0),
             url_max_bytes=_int_env(merged, "POLICYBOT_URL_MAX_BYTES", 20 * 1024 * 1024),
@@ -161,4 +171,5 @@ class Settings:
             telegram_api_url=merged.get("TELEGRAM_API_URL", "").strip().rstrip("/") or "https://api.telegram.org",
             admin_ids=_admin_ids(merged.get("POLICYBOT_ADMIN_IDS", "")),
             feed_interval=_minutes_env(merged, "POLICYBOT_FEED_INTERVAL", 30.0),
+            allow_private_urls=merged.get("POLICYBOT_ALLOW_PRIVATE_URLS", "").strip() == "1",
         )

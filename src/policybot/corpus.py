@@ -12,7 +12,6 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Collection, Sequence
 
@@ -30,25 +29,39 @@ from .search.ranking import Answer, Filters, Searcher
 from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
 from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files, read_file, read_stdin, read_url,
                              valid_article_id)
-from .store import ArticleRow, FileInfo, PassageRow, Store
+from .ingest.urlsafety import policy_for
+from .ingest.sources import load
+from .identity import AddStatus, decide
+from .store import ArticleRow, FileInfo, IndexedText, PassageRow, Store, make_folder
 
 Progress = Callable[[str], None]
 #: Articles written per transaction (and per index segment) during large imports.
 BATCH_ARTICLES = 500
+#: An article longer than this (characters) is segmented and indexed a slice at a time ...
+HUGE_ARTICLE = 1_000_000
+#: ... of about this many characters.
+HUGE_SLICE = 250_000
 
 
-class AddStatus(StrEnum):
-    """What `add` did with one article; str-valued, so JSON and the renderers print the word."""
+def _size(article: Article) -> int:
+    return len(article.text)
 
-    ADDED = "added"
-    REPLACED = "replaced"  # --replace: an article with the same id or text was there
-    DUPLICATE = "duplicate"  # the same text is stored already: nothing written
-    CONFLICT = "conflict"  # the id is taken by another text, and no --replace: nothing written
+
+def _slices(lengths: Sequence[int], budget: int) -> Iterator[tuple[int, int]]:
+    """(start, end) index ranges whose lengths add up to about `budget` (at least one item each)."""
+    start, total = 0, 0
+    for i, length in enumerate(lengths):
+        if total and total + length > budget:
+            yield start, i
+            start, total = i, 0
+        total += length
+    if start < len(lengths):
+        yield start, len(lengths)
 
 
 @dataclass(frozen=True)
 class AddResult:
-    """What happened to one article handed to `add`."""
+    """What happened to one article handed to `add` (SKIPPED: an input or line that could not be used)."""
 
     status: AddStatus
     article_id: str
@@ -56,10 +69,18 @@ class AddResult:
     date: str | None
     passages: int
     origin: str = ""
+    #: Why, for a duplicate, a conflict or a skipped input (one line).
+    reason: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": self.status.value, "id": self.article_id, "title": self.title, "date": self.date,
-                "passages": self.passages, "origin": self.origin}
+        data: dict[str, object] = {"status": str(self.status), "id": self.article_id, "title": self.title,
+                                   "date": self.date, "passages": self.passages, "origin": self.origin}
+        return data | ({"reason": self.reason} if self.reason else {})
+
+    @property
+    def counts_as_skipped(self) -> bool:
+        """Not stored, and not because it was there already: `add` exits 1."""
+        return self.status in (AddStatus.SKIPPED, AddStatus.CONFLICT)
 
 
 def _quiet(_: str) -> None:
@@ -158,45 +179,75 @@ class Corpus:
 
     # ---- adding ------------------------------------------------------------
 
-    def load_inputs(self, inputs: Sequence[str], meta: ArticleMeta) -> list[tuple[Article, str]]:
-        """Read every input first, so one bad input stops the add before anything is stored."""
-        loaded: list[tuple[Article, str]] = []
-        for item in inputs:
-            for article in self._read_input(item, meta):
-                loaded.append((article, item))
-        return loaded
-
-    def _read_input(self, item: str, meta: ArticleMeta) -> list[Article]:
-        fresh = ArticleMeta(meta.title, meta.source, meta.date, meta.url, meta.article_id)
-        if item == "-":
-            return read_stdin(fresh, limit=self.settings.max_input_bytes)
-        lowered = item.lower()
-        if lowered.startswith(("http://", "https://")):
-            return read_url(item, fresh, self.settings.url_timeout, self.settings.url_max_bytes)
-        if "://" in item[:12] or lowered.startswith(("data:", "javascript:")):
-            raise InputError(f"{item[:60]} is not an http(s) address",
-                             "give an http(s):// address, or download the file and add its path")
-        path = Path(item).expanduser()
-        if path.is_dir():
-            files = list(iter_files(path))
-            if not files:
-                raise InputError(f"{path} has no .txt, .md, .html or .jsonl files", "add a folder that holds articles")
-            return [a for f in files for a in read_file(f, ArticleMeta(meta.title, meta.source, meta.date, meta.url),
-                                                         self.settings.max_input_bytes)]
-        return read_file(path, fresh, self.settings.max_input_bytes)
+    def _read_url(self, url: str, meta: ArticleMeta) -> list[Article]:
+        return read_url(url, meta, self.settings.url_timeout, self.settings.url_max_bytes,
+                        policy_for(self.settings.allow_private_urls))
 
     def add(self, inputs: Sequence[str], meta: ArticleMeta | None = None, replace: bool = False,
-            progress: Progress = _quiet) -> list[AddResult]:
-        """Add articles from paths, URLs or '-' (stdin)."""
-        loaded = self.load_inputs(inputs, meta or ArticleMeta())
-        return self.add_articles([a for a, _ in loaded], replace=replace, progress=progress,
-                                 origins=[o for _, o in loaded])
+            progress: Progress = _quiet, strict: bool = False) -> list[AddResult]:
+        """Add articles from paths, URLs or '-' (stdin): each stands alone, what cannot be used is SKIPPED.
+
+        `strict`: the first input or line that cannot be used raises, and nothing is stored.
+        """
+        loaded = load(inputs, meta or ArticleMeta(), self.settings.max_input_bytes, self._read_url)
+        if strict and loaded.skipped:
+            raise loaded.skipped[0].error
+        skipped = [AddResult(AddStatus.SKIPPED, "", "", None, 0, s.where, str(s)) for s in loaded.skipped]
+        return skipped + self.add_articles([a for a, _ in loaded.articles], replace=replace, progress=progress,
+                                           origins=[where for _, where in loaded.articles])
+
+    def load_inputs(self, inputs: Sequence[str], meta: ArticleMeta | None = None) -> list[tuple[Article, str]]:
+        """Read inputs without storing them: (article, where it came from) pairs, each file or URL
+        article carrying its key; the first input that cannot be used raises (feeds read links so)."""
+        loaded = load(inputs, meta or ArticleMeta(), self.settings.max_input_bytes, self._read_url)
+        if loaded.skipped:
+            raise loaded.skipped[0].error
+        return loaded.articles
 
     def add_articles(self, articles: Sequence[Article], replace: bool = False, progress: Progress = _quiet,
                      origins: Sequence[str] | None = None,
                      files: Sequence[FileInfo | None] | None = None,
                      drop_ids: Sequence[str] = ()) -> list[AddResult]:
-        """Store and index articles, a batch per transaction (each article whole or not at all)."""
+        """Store and index articles, a batch per transaction (each article whole or not at all).
+
+        An article over HUGE_ARTICLE characters is written alone, its passages segmented and
+        indexed a slice at a time (memory stays a few times its size, not its terms' size).
+        """
+        origins = list(origins) if origins else [""] * len(articles)
+        files = list(files) if files else [None] * len(articles)
+        results: list[AddResult] = []
+        start = 0
+        for end in [i for i, a in enumerate(articles) if _size(a) > HUGE_ARTICLE] + [len(articles)]:
+            if end > start:
+                results += self._add_batches(articles[start:end], replace, progress, origins[start:end],
+                                             files[start:end], drop_ids if start == 0 else ())
+            if end < len(articles):
+                drops = drop_ids if end == 0 else ()
+                results.append(self._add_huge(articles[end], replace, origins[end], files[end], drops, progress))
+            start = end + 1
+        return results
+
+    def _add_huge(self, article: Article, replace: bool, origin: str, file_info: FileInfo | None,
+                  drop_ids: Sequence[str], progress: Progress) -> AddResult:
+        """One very long article in one transaction, indexed a slice of passages at a time."""
+        with self._write_lock, self.store.write() as conn:
+            if drop_ids:
+                idx.remove_passages(conn, self.store.delete_articles(drop_ids))
+            result, rowids, old_rowids = self._insert(article, replace, file_info, origin)
+            idx.remove_passages(conn, old_rowids)
+            passages = article.passages if rowids else ()
+            done = 0
+            for lo, hi in _slices([len(p.text) for p in passages], HUGE_SLICE):
+                terms = [self.segmenter.terms(retrievable_text(article.title, p.section, p.text))
+                         for p in passages[lo:hi]]
+                idx.add_passages(conn, rowids[lo:hi], terms)
+                done = hi
+                progress(f"indexed {done}/{len(passages)} passages of {origin or article.title}")
+            idx.merge_if_needed(conn)
+        return result
+
+    def _add_batches(self, articles: Sequence[Article], replace: bool, progress: Progress, origins: Sequence[str],
+                     files: Sequence[FileInfo | None], drop_ids: Sequence[str]) -> list[AddResult]:
         results: list[AddResult] = []
         total = len(articles)
         started = time.monotonic()
@@ -230,22 +281,23 @@ class Corpus:
 
     def _insert(self, article: Article, replace: bool, file_info: FileInfo | None,
                 origin: str) -> tuple[AddResult, list[int], list[int]]:
-        """Insert one article's rows; returns its result, new passage rowids and replaced ones."""
+        """Store one article as `identity.decide` says; returns its result, new passage rowids and replaced ones."""
         store = self.store
-        article_id = article.article_id or article.content_hash[:12]
-        same_text = store.article_by_hash(article.content_hash)
-        existing = store.article(article_id)
-        if same_text is not None and not replace and (existing is None or existing.id == same_text.id):
-            return AddResult(AddStatus.DUPLICATE, same_text.id, same_text.title, same_text.date, 0, origin), [], []
-        old_rowids: list[int] = []
-        status = AddStatus.ADDED
-        for old in {r.id: r for r in (existing, same_text) if r is not None}.values():
-            if not replace:
-                return AddResult(AddStatus.CONFLICT, article_id, article.title, article.date, 0, origin), [], []
-            old_rowids += store.delete_articles([old.id])
-            status = AddStatus.REPLACED
-        rowids = store.insert_article(article_id, article, file_info)
-        return AddResult(status, article_id, article.title, article.date, len(rowids), origin), rowids, old_rowids
+        decision = decide(store, article, replace, origin)
+        article_id = decision.article_id
+        if decision.action in (AddStatus.DUPLICATE, AddStatus.CONFLICT):
+            if decision.action is AddStatus.DUPLICATE and article.key:
+                store.set_key(article.key, article_id)  # this file or URL now names that article too
+            row = store.article(article_id)
+            title, date = (row.title, row.date) if row else (article.title, article.date)
+            return AddResult(decision.action, article_id, title, date, 0, origin, decision.reason), [], []
+        if decision.action is AddStatus.REPLACED:
+            rowids, old_rowids = store.replace_article(article_id, article, file_info)
+        else:
+            rowids, old_rowids = store.insert_article(article_id, article, file_info), []
+        if article.key:
+            store.set_key(article.key, article_id)
+        return AddResult(decision.action, article_id, article.title, article.date, len(rowids), origin), rowids, old_rowids
 
     # ---- removing and listing ------------------------------------------------
 
@@ -304,7 +356,7 @@ class Corpus:
             return 0
         self._last_sync = now
         root = self.settings.corpus_dir
-        root.mkdir(parents=True, exist_ok=True)
+        make_folder(root)
         on_disk = {str(p.relative_to(root)): p for p in iter_files(root)}
         known = self.store.file_states()
         ignored = self.store.ignored_files()
@@ -336,9 +388,13 @@ class Corpus:
                 warn(f"skipped {path}: {exc}")
                 continue
             files = [FileInfo(rel, part, mtime, size) for part in range(len(articles))]
-            # The edited file's old articles go in the same transaction as its new ones.
-            self.add_articles(articles, replace=True, origins=[str(path)] * len(articles), files=files,
-                              drop_ids=known[rel].article_ids if rel in known else ())
+            # The edited file's old articles go in the same transaction as its new ones, which keep
+            # their ids: an article without one of its own takes the id of the one at its place.
+            old_ids = known[rel].article_ids if rel in known else []
+            stable = [a if a.article_id or part >= len(old_ids) else dataclasses.replace(a, article_id=old_ids[part])
+                      for part, a in enumerate(articles)]
+            self.add_articles(stable, replace=True, origins=[str(path)] * len(articles), files=files,
+                              drop_ids=old_ids)
             changes += 1
         return changes
 
@@ -348,19 +404,31 @@ class Corpus:
             idx.remove_passages(conn, self.store.delete_articles(article_ids))
 
     def reindex(self, progress: Progress = _quiet) -> int:
-        """Re-segment every passage and rebuild the index from scratch (after a dictionary change)."""
+        """Re-segment every passage and rebuild the index from scratch (after a dictionary change).
+
+        Segmenting (the slow part) runs before the write lock is taken, so adds and removals may
+        commit meanwhile, from this process or another; inside the write transaction the passages
+        are listed again, new ones segmented and removed ones left out: stored and indexed agree.
+        """
         store = self.store
-        passages = store.indexed_texts()
-        terms = []
-        for i, passage in enumerate(passages, 1):
-            terms.append(self.segmenter.terms(retrievable_text(passage.title, passage.section, passage.text)))
+        texts = store.indexed_texts()
+        terms: dict[int, list[str]] = {}
+        for i, text in enumerate(texts, 1):
+            terms[text.rowid] = self._indexed_terms(text)
             if i % 20000 == 0:
-                progress(f"segmented {i}/{len(passages)} passages")
+                progress(f"segmented {i}/{len(texts)} passages")
+        progress(f"segmented {len(terms)} passages; writing the index")
         with self._write_lock, store.write() as conn:
+            current = store.passage_ids()
+            for text in store.indexed_texts([rowid for rowid in current if rowid not in terms]):
+                terms[text.rowid] = self._indexed_terms(text)
             store.clear_index()
-            if passages:
-                idx.add_passages(conn, [p.rowid for p in passages], terms)
-        return len(passages)
+            if current:
+                idx.add_passages(conn, current, [terms[rowid] for rowid in current])
+        return len(current)
+
+    def _indexed_terms(self, text: IndexedText) -> list[str]:
+        return self.segmenter.terms(retrievable_text(text.title, text.section, text.text))
 
     # ---- for the shells: plain arguments and rows, nothing from below ----------
 
@@ -371,22 +439,22 @@ class Corpus:
 
     @staticmethod
     def can_read(name: str) -> bool:
-        """Whether a file called `name` is of a kind `add_bytes` reads (.txt .md .html .jsonl …)."""
+        """Whether a file called `name` is of a kind `add_bytes` reads (.txt .md .html .jsonl .pdf .docx …)."""
         return Path(name).suffix.lower() in SUPPORTED_SUFFIXES
 
     def add_inputs(self, inputs: Sequence[str], *, title: str | None = None, source: str | None = None,
                    date: str | None = None, url: str | None = None, article_id: str | None = None,
-                   replace: bool = False, progress: Progress = _quiet) -> list[AddResult]:
+                   replace: bool = False, strict: bool = False, progress: Progress = _quiet) -> list[AddResult]:
         """`add` with the metadata as plain values; `date` in any common form (InputError when malformed)."""
         meta = ArticleMeta(title=title, source=source, date=parse_date(date) if date else None, url=url,
                            article_id=article_id)
-        return self.add(inputs, meta, replace=replace, progress=progress)
+        return self.add(inputs, meta, replace=replace, progress=progress, strict=strict)
 
     def add_url(self, url: str) -> list[AddResult]:
         """Add the article at an http(s) address, and nothing else (the bot passes user text here)."""
         if not url.lower().startswith(("http://", "https://")):
             raise InputError(f"{url[:60]} is not an http(s) address", "give an http(s):// address")
-        return self.add([url])
+        return self.add([url], strict=True)  # one input: its problem is the answer
 
     def add_bytes(self, data: bytes, name: str, *, origin: str, title: str | None = None,
                   source: str | None = None, date: str | None = None, url: str | None = None) -> list[AddResult]:

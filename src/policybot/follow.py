@@ -26,6 +26,7 @@ from .feedstore import FeedRow, FeedStore, ItemRow, ItemStatus
 from .ingest.article import Article, ArticleMeta
 from .ingest.feeds import FeedItem, FeedPage, normalize_link, read_feed
 from .ingest.fetch import Validators, fetch_url
+from .ingest.urlsafety import policy_for
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -189,7 +190,8 @@ class Feeds:
         """The feed's page, or None when the server says it has not changed since `known`; and the
         validators to send next time."""
         settings = self.corpus.settings
-        fetched = fetch_url(url, timeout=settings.url_timeout, max_bytes=settings.url_max_bytes, if_changed=known)
+        fetched = fetch_url(url, timeout=settings.url_timeout, max_bytes=settings.url_max_bytes, if_changed=known,
+                            allowed=policy_for(settings.allow_private_urls))
         if fetched.not_modified:
             old = known or Validators()
             return None, Validators(fetched.validators.etag or old.etag,

@@ -8,6 +8,7 @@ transaction, so an interrupted write leaves the store as it was.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -19,9 +20,10 @@ from .errors import StoreError
 from .index import SCHEMA as INDEX_SCHEMA, select_in
 
 if TYPE_CHECKING:
-    from .ingest.article import Article
+    from .ingest.article import Article, Passage
 
-SCHEMA_VERSION = 2
+#: 3 added article_keys (the files and URLs an article was added from: its identity, see identity.py).
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,6 +49,11 @@ CREATE TABLE IF NOT EXISTS passages (
 );
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id, ordinal);
 CREATE TABLE IF NOT EXISTS ignored_files (path TEXT PRIMARY KEY, signature TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS article_keys (
+    key TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS article_keys_by_article ON article_keys(article_id);
 """
 #: The tables of INDEX_SCHEMA, emptied by `Store.clear_index` before a full reindex.
 INDEX_TABLES = ("segments", "tombstones", "index_stats", "terms")
@@ -169,12 +176,55 @@ def _passage(row: Sequence[object]) -> PassageRow:
                       row[6], row[7], row[8], row[9])  # type: ignore[arg-type]
 
 
+def make_folder(folder: Path) -> None:
+    """Create a home's folder; a path that is a file (or under one) is a one-line StoreError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+        raise StoreError(f"{blocker} is a file, not a folder",
+                         "give --home (or POLICYBOT_HOME) a folder; a missing one is created") from None
+    except PermissionError:
+        raise read_only_error(folder) from None
+    except OSError as exc:
+        raise StoreError(f"{folder} cannot be created ({exc.strerror})", "give --home a folder you can write to") from None
+
+
+def read_only_error(folder: Path) -> StoreError:
+    return StoreError(f"{folder} is read-only: policybot cannot write its store there",
+                      "use a --home you can write to, or make that folder writable")
+
+
+def full_error(path: Path) -> StoreError:
+    return StoreError(f"the disk holding {path} is full; nothing of this change was stored",
+                      "free some space, then run the command again")
+
+
+def _is_full(exc: BaseException) -> bool:
+    return "database or disk is full" in str(exc)
+
+
+def _read_only(exc: BaseException, folder: Path) -> bool:
+    """A write SQLite refused because the folder or its files cannot be written."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return True
+    if "unable to open" not in text and "disk I/O" not in text:
+        return False
+    try:  # root ignores permission bits: only a real attempt tells
+        (folder / f".policybot-write-probe-{os.getpid()}").touch()
+        (folder / f".policybot-write-probe-{os.getpid()}").unlink()
+    except OSError:
+        return True
+    return False
+
+
 class Store:
     """A connection to one home's database (one per thread)."""
 
     def __init__(self, path: Path, timeout: float = 30.0) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         try:
             self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -182,6 +232,10 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            if _read_only(exc, path.parent):
+                raise read_only_error(path.parent) from None
+            if _is_full(exc):
+                raise full_error(path) from None
             raise StoreError(f"the store {path} cannot be opened ({exc})",
                              "restore it from a backup, or move it away and run `policybot reindex` "
                              "(articles not in corpus/ must then be added again)") from None
@@ -231,7 +285,12 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; bumps the generation so readers reload."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _read_only(exc, self.path.parent):
+                raise read_only_error(self.path.parent) from None
+            raise
         try:
             yield self.conn
             self.conn.execute(
@@ -239,8 +298,14 @@ class Store:
                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
             self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite rolls a transaction back by itself on some errors (a full disk among them).
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _is_full(exc):
+                raise full_error(self.path) from None
+            if isinstance(exc, sqlite3.OperationalError) and _read_only(exc, self.path.parent):
+                raise read_only_error(self.path.parent) from None
             raise
 
     @contextmanager
@@ -292,6 +357,45 @@ class Store:
         row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM articles a WHERE a.content_hash = ?",
                                 (content_hash,)).fetchone()
         return self._article(row) if row else None
+
+    # ---- identity (see identity.py) ----------------------------------------
+
+    def article_by_key(self, key: str) -> ArticleRow | None:
+        """The article a key names: "file:/abs/path" or "url:…" it was added from."""
+        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS}, 0 FROM article_keys k JOIN articles a"
+                                " ON a.id = k.article_id WHERE k.key = ?", (key,)).fetchone()
+        return self._article(row) if row else None
+
+    def set_key(self, key: str, article_id: str) -> None:
+        """Remember that `key` names `article_id` (inside the caller's write transaction)."""
+        self.conn.execute("INSERT OR REPLACE INTO article_keys (key, article_id) VALUES (?, ?)", (key, article_id))
+
+    def insert_passages(self, article_id: str, passages: Sequence[Passage]) -> list[int]:
+        """Store an article's passages; returns their rowids, in order."""
+        rowids = []
+        for passage in passages:
+            cur = self.conn.execute("INSERT INTO passages (article_id, ordinal, section, text) VALUES (?,?,?,?)",
+                                    (article_id, passage.ordinal, encode_section(passage.section), passage.text))
+            rowids.append(int(cur.lastrowid))
+        return rowids
+
+    def replace_article(self, article_id: str, article: Article,
+                        file: FileInfo | None = None) -> tuple[list[int], list[int]]:
+        """Give a stored article new text and metadata in place (same id): (new rowids, old rowids).
+
+        The corpus-folder file it came from is updated when `file` is given, kept otherwise.
+        """
+        old = [int(r[0]) for r in self.conn.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]
+        self.conn.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+        self.conn.execute(
+            "UPDATE articles SET title = ?, source = ?, date = ?, url = ?, origin = ?, content_hash = ?, text = ?,"
+            " added_at = ? WHERE id = ?",
+            (article.title, article.source, article.date, article.url, article.origin, article.content_hash,
+             article.text, time.time(), article_id))
+        if file:
+            self.conn.execute("UPDATE articles SET file_path = ?, file_part = ?, file_mtime_ns = ?, file_size = ?"
+                              " WHERE id = ?", (*file, article_id))
+        return self.insert_passages(article_id, article.passages), old
 
     def file_states(self) -> dict[str, FileState]:
         """Corpus files already indexed, by path."""
@@ -367,12 +471,17 @@ class Store:
         p, c = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM passages").fetchone()
         return int(a), int(p), int(c)
 
-    def indexed_texts(self) -> list[IndexedText]:
-        """Every passage's indexed fields, in rowid order (what a full reindex segments again)."""
-        rows = self.conn.execute(
-            "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id")
+    def indexed_texts(self, rowids: Sequence[int] | None = None) -> list[IndexedText]:
+        """Every passage's indexed fields (or those of `rowids`), in rowid order (what a reindex segments)."""
+        select = "SELECT p.id, a.title, p.section, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
+        rows = (self.conn.execute(f"{select} ORDER BY p.id") if rowids is None
+                else sorted(self._select_in(f"{select} WHERE p.id", list(rowids))))
         return [IndexedText(int(rowid), str(title), decode_section(section), str(text))
                 for rowid, title, section, text in rows]
+
+    def passage_ids(self) -> list[int]:
+        """Every passage's rowid, in order."""
+        return [int(r[0]) for r in self.conn.execute("SELECT id FROM passages ORDER BY id")]
 
     def date_range(self) -> tuple[str | None, str | None]:
         row = self.conn.execute("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL").fetchone()
@@ -389,13 +498,7 @@ class Store:
             (article_id, article.title, article.source, article.date, article.url, article.origin,
              article.content_hash, article.text, time.time(), file_path, part, mtime, size),
         )
-        rowids = []
-        for passage in article.passages:
-            cur = self.conn.execute(
-                "INSERT INTO passages (article_id, ordinal, section, text) VALUES (?,?,?,?)",
-                (article_id, passage.ordinal, encode_section(passage.section), passage.text))
-            rowids.append(int(cur.lastrowid))
-        return rowids
+        return self.insert_passages(article_id, article.passages)
 
     def delete_articles(self, article_ids: Iterable[str]) -> list[int]:
         """Delete articles (their passages go with them); returns the deleted passages' rowids."""

@@ -12,7 +12,9 @@ FULLWIDTH = "\u3000-\u303f\uff00-\uffef"
 #: CJK characters plus the full-width punctuation that sits between them.
 CJK_OR_PUNCT = CJK + FULLWIDTH + "\u2018-\u201f\u2026\u2014\u00b7"
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+#: Zero-width characters, line/paragraph separators and bidi controls (embeddings U+202A–202E,
+#: isolates U+2066–2069, the Arabic letter mark): invisible, and they break matching.
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _SPACE_BY_CJK = re.compile(f"(?<=[{CJK_OR_PUNCT}]) (?=\\S)|(?<=\\S) (?=[{CJK_OR_PUNCT}])")
@@ -23,10 +25,10 @@ _OPENERS = {"“": "”", "「": "」", "『": "』", "《": "》", "(": ")", "�
 #: Characters whose NFKC form is safe to adopt for display: full-width ASCII
 #: letters and digits, and odd spaces. Punctuation and Roman numerals are kept
 #: as written (the user reads them; search normalizes separately).
-def _light_nfkc(char: str) -> str:
-    if "\uff10" <= char <= "\uff5a" and char.isalnum():
-        return unicodedata.normalize("NFKC", char)
-    return char
+#: (A translation table: a character-by-character join made a 76-byte object per character,
+#: 1.3 GB for a 50 MB one-line file.)
+_LIGHT_NFKC = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFF10, 0xFF5B)
+               if chr(code).isalnum()}
 
 
 def strip_invisible(text: str) -> str:
@@ -53,7 +55,7 @@ def tidy_quotes(line: str) -> str:
 def normalize_line(line: str) -> str:
     """Display normalisation: invisible characters out, spaces scrapers add between Chinese removed."""
     line = strip_invisible(line)
-    line = "".join(_light_nfkc(c) for c in line)
+    line = line.translate(_LIGHT_NFKC)
     line = _SPACES.sub(" ", line).strip()
     line = tidy_quotes(line)
     # Twice: each pass removes one space of "a b c" style runs that overlap.

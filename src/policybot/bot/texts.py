@@ -34,7 +34,7 @@ NON_TEXT = "请用文字提问,例如:宜兴发展哪些新赛道?发送 /help �
 UNKNOWN_COMMAND = "不认识这个命令。发送 /help 查看用法。"
 ASK_USAGE = "用法:/ask 问题,例如 /ask 宜兴发展哪些新赛道?"
 ADD_USAGE = ("用法:/add 文章文字;/add 网址;回复一条(转发的)文章发 /add;"
-             "或直接发送 .txt .md .html .jsonl 文件。")
+             "或直接发送 .txt .md .html .jsonl .pdf .docx 文件。")
 REMOVE_USAGE = "用法:/remove 文章ID(用 /sources 查看 ID)。"
 FEED_ADD_USAGE = "用法:/feed_add 网址 [名称],网址是 RSS、Atom 订阅或文章列表页。"
 FEED_REMOVE_USAGE = "用法:/feed_remove 名称或网址(用 /feeds 查看)。"

@@ -15,8 +15,8 @@ from ..textutil import CJK, FULLWIDTH
 
 _MAGIC = [
     (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"PK\x03\x04", "a zip archive (or .docx/.xlsx)"), (b"\x7fELF", "an executable (ELF)"),
-    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"), (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"PK\x03\x04", "a zip archive (or an .xlsx/.pptx)"), (b"\x7fELF", "an executable (ELF)"),
+    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"), (b"\xd0\xcf\x11\xe0", "an old Office (.doc/.xls) document"),
     (b"MZ", "a Windows executable"), (b"7z\xbc\xaf", "a 7z archive"), (b"Rar!", "a RAR archive"),
     (b"SQLite format 3", "a SQLite database"),
 ]
@@ -77,7 +77,7 @@ def decode_bytes(data: bytes, name: str, declared: str | None = None) -> str:
     """Text from bytes in UTF-8, UTF-16 or GB18030; EncodingError otherwise."""
     kind = _binary_kind(data)
     if kind:
-        raise EncodingError(f"{name} is {kind}, not text", "add .txt, .md, .html or .jsonl files")
+        raise EncodingError(f"{name} is {kind}, not text", "add .txt, .md, .html, .jsonl, .pdf or .docx files")
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -7,11 +7,14 @@ time, and every failure as an :class:`InputError` (bad address) or
 :class:`FetchError` (network, HTTP status, limits) with a one-line message
 and a hint.
 
-Two seams see every address the fetch touches, for checks such as refusing
-private networks: :func:`_next_hop` sees each redirect target before it is
-requested, and :meth:`_Deadline.connected` sees each socket right after it
-connects (its peer address is the one really used), before a byte of the
-request is sent.
+Every address the fetch touches is checked against the address rule
+(`urlsafety`: public internet addresses only, unless the deployment allows
+private ones): the host of the URL and of each redirect target before it is
+requested (resolved, every address), and each socket right after it connects
+(its peer address is the one really used), before a byte of the request is
+sent. A refusal reads the same whatever the address or port. Given `types`
+(articles: `ARTICLE_TYPES`, web pages, plain text, PDF and Word documents), a
+response of another media type is refused before its body is read.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import httpx
 
 from policybot.errors import FetchError, InputError
 
+from .urlsafety import Policy, RefusedAddress, check_peer, check_url, is_public, refusal
+
 USER_AGENT = "policybot/0.1"
 # What urllib sent: no compression (we undo it only where servers send it
 # unasked) and one connection per request.
@@ -40,6 +45,14 @@ _HEADERS = {
     "Connection": "close",
 }
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: Media types worth reading as an article.
+ARTICLE_TYPES = frozenset({
+    "text/html", "application/xhtml+xml", "text/plain", "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+})
+#: Servers label downloads this way; kept only when the body is a PDF or Word file.
+_UNLABELLED = frozenset({"application/octet-stream", "binary/octet-stream", "application/x-download"})
+_TYPE_HINT = "add web pages, plain text, PDF or Word (.docx) documents"
 _SCHEME_HINT = "give an http(s):// address, or download the file and add its path"
 _RETRY_HINT = "try again later, or save the page in a browser and add the file"
 _SIZE_HINT = "save the page in a browser and add the file instead"
@@ -81,6 +94,8 @@ def fetch_url(
     max_bytes: int = 20_000_000,
     max_redirects: int = 5,
     if_changed: Validators | None = None,
+    allowed: Policy = is_public,
+    types: frozenset[str] | None = None,
 ) -> Fetched:
     """GET ``url`` and return its body.
 
@@ -89,19 +104,24 @@ def fetch_url(
     resolution itself cannot be interrupted and may add to the total.
     With ``if_changed`` (validators of an earlier answer) the request is
     conditional, and a 304 answer is a `Fetched` with ``not_modified`` set.
+    ``allowed`` is the address rule (`urlsafety.policy_for` gives the one in force);
+    ``types``, when given, the media types accepted (a download labelled
+    application/octet-stream passes when its body is a PDF or Word file).
     """
     address = _checked_url(url)
     shown = _shorten(url.strip())
-    deadline = _Deadline(timeout)
+    deadline = _Deadline(timeout, allowed)
     deadline.start()
     try:
         # trust_env: proxies from the environment, as urllib's ProxyHandler did;
         # the system's certificates, as urllib used (httpx alone would use certifi's).
         with httpx.Client(verify=ssl.create_default_context(), trust_env=True) as client:
             headers = {**_HEADERS, **(if_changed.request_headers() if if_changed else {})}
-            return _follow(client, address, shown, deadline, max_bytes, max_redirects, headers)
+            return _follow(client, address, shown, deadline, max_bytes, max_redirects, headers, types)
     except FetchError:
         raise
+    except RefusedAddress:
+        raise refusal(shown) from None
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
         raise _network_error(shown, address, exc, deadline) from exc
     finally:
@@ -109,20 +129,21 @@ def fetch_url(
 
 
 def _follow(client: httpx.Client, address: str, shown: str, deadline: _Deadline,
-            max_bytes: int, max_redirects: int, headers: dict[str, str]) -> Fetched:
+            max_bytes: int, max_redirects: int, headers: dict[str, str], types: frozenset[str] | None) -> Fetched:
     """Request ``address``, following redirects one hop at a time."""
     current = address
     redirects = 0
     while True:
         if deadline.passed:
             raise _timeout_error(shown, deadline)
+        check_url(current, deadline.allowed)
         request = httpx.Request("GET", current, headers=headers, extensions={
             "timeout": httpx.Timeout(deadline.remaining).as_dict(), "trace": deadline.trace})
         response = client.send(request, stream=True)
         try:
             location = _redirect_location(response)
             if location is None:
-                return _read_response(response, current, shown, max_bytes, deadline)
+                return _read_response(response, current, shown, max_bytes, deadline, types)
         finally:
             response.close()  # a redirect's body is never read
         current = _next_hop(current, location, shown)
@@ -212,8 +233,9 @@ class _Deadline:
     connections from outside.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, allowed: Policy = is_public) -> None:
         self.seconds = seconds
+        self.allowed = allowed
         self._end = time.monotonic() + seconds
         self._expired = False
         self._lock = threading.Lock()
@@ -246,9 +268,10 @@ class _Deadline:
     def connected(self, sock: socket.socket) -> None:
         """Every connection of the fetch passes here right after connecting.
 
-        ``sock.getpeername()`` is the address actually connected to; a check
-        on it belongs here (raise to refuse: the request is not sent).
+        ``sock.getpeername()`` is the address actually connected to: it must
+        be allowed too (a name may resolve differently the second time).
         """
+        check_peer(sock, self.allowed)
         with self._lock:
             if self._expired:
                 raise TimeoutError("overall deadline passed")
@@ -275,7 +298,8 @@ class _Deadline:
 # ---------------------------------------------------------------- response
 
 
-def _read_response(response: httpx.Response, url: str, shown: str, max_bytes: int, deadline: _Deadline) -> Fetched:
+def _read_response(response: httpx.Response, url: str, shown: str, max_bytes: int, deadline: _Deadline,
+                   types: frozenset[str] | None) -> Fetched:
     headers = response.headers
     validators = Validators(_first(headers, "etag"), _first(headers, "last-modified"))
     conditional = "If-None-Match" in response.request.headers or "If-Modified-Since" in response.request.headers
@@ -283,12 +307,16 @@ def _read_response(response: httpx.Response, url: str, shown: str, max_bytes: in
         return Fetched(url=url, content_type=None, charset=None, data=b"", validators=validators, not_modified=True)
     if not 200 <= response.status_code < 300:
         raise _status_error(shown, response.status_code, response.reason_phrase)
+    content_type, charset = _content_type(_first(headers, "content-type"))
+    if types is not None and content_type is not None and content_type not in types | _UNLABELLED:
+        raise FetchError(f"{shown} is {content_type}, not a web page, text, PDF or Word document", _TYPE_HINT)
     declared = _content_length(_first(headers, "content-length"))
     if declared is not None and declared > max_bytes:
         raise FetchError(f"{shown} is {declared} bytes, more than the limit of {max_bytes}", _SIZE_HINT)
     raw = _read_body(response, shown, max_bytes, deadline, declared)
     data = _decompress(raw, _first(headers, "content-encoding"), shown, max_bytes)
-    content_type, charset = _content_type(_first(headers, "content-type"))
+    if types is not None and content_type in _UNLABELLED and not data.startswith((b"%PDF-", b"PK\x03\x04")):
+        raise FetchError(f"{shown} is {content_type} that is no PDF or Word document", _TYPE_HINT)
     return Fetched(url=url, content_type=content_type, charset=charset, data=data, validators=validators)
 
 

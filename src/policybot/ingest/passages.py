@@ -1,8 +1,10 @@
 """From clean lines to passages: headings, their nesting, and long paragraphs cut.
 
-Headings leave the text and become each passage's section path; runs of
-short lines (clauses broken over lines) make one passage; paragraphs over
-LONG_PARAGRAPH characters are cut at sentence ends.
+Headings leave the text and become each passage's section path (numbered
+ones, 一、/（一）/第一章/第一条, nest by their kind); runs of short lines
+(clauses broken over lines) make one passage; paragraphs over LONG_PARAGRAPH
+characters are cut at sentence ends, and nothing stays over MAX_PASSAGE
+characters whatever its punctuation.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ SHORT_LINE = 30
 LONG_PARAGRAPH = 450
 #: ... into chunks of about this many characters.
 CHUNK_TARGET = 300
+#: No passage is longer, whatever the punctuation: longer text is cut at a comma or space, else anywhere.
+MAX_PASSAGE = 600
+#: Where a cut without a sentence end is made, best to worst.
+_WEAK_BREAKS = ("；;", "，,、：:", " \u3000")
 _TERMINAL = tuple("。！？!?；;：:，,、…") + ("”。", "。”")
 _LETTER = re.compile(f"[{CJK}A-Za-z]")
 #: Numbered headings and their level (lower is outer); unnumbered ones nest by position.
@@ -27,7 +33,11 @@ _NUMBERED_HEADING = [
     (re.compile(r"^[(（][一二三四五六七八九十]+[)）]"), 12),
     (re.compile(r"^\d{1,2}[、.．](?!\d)"), 13),
     (re.compile(r"^[(（]\d{1,2}[)）]"), 14),
+    (re.compile(r"^第[一二三四五六七八九十百零〇\d]+条$"), 15),
 ]
+#: "第一条为了……" (normalising took the space out) — a regulation's article number opens its own
+#: section; "第三条规定的…" or "第三条之一" does not.
+_ARTICLE_NUMBER = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+条)\s*(?![之的款项规，,、。])(\S.*)$")
 
 Piece = tuple[tuple[str, ...], str]
 
@@ -51,19 +61,58 @@ def _is_heading_candidate(line: str) -> bool:
 
 
 def split_long(text: str) -> list[str]:
-    """Chunks of about CHUNK_TARGET characters, cut only at sentence ends."""
+    """Chunks of about CHUNK_TARGET characters, cut at sentence ends; none over MAX_PASSAGE."""
     if len(text) <= LONG_PARAGRAPH:
         return [text]
     chunks: list[str] = []
     current = ""
     for sentence in split_sentences(text):
         if current and len(current) + len(sentence) > CHUNK_TARGET:
-            chunks.append(current)
+            chunks.extend(_bounded(current))
             current = ""
         current += sentence
     if current:
-        chunks.append(current)
+        chunks.extend(_bounded(current))
     return chunks
+
+
+def _bounded(text: str) -> list[str]:
+    """`text` in pieces of at most MAX_PASSAGE characters, cut at the weakest break found near CHUNK_TARGET."""
+    pieces: list[str] = []
+    while len(text) > MAX_PASSAGE:
+        cut = _cut_point(text)
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return pieces + [text] if text else pieces
+
+
+def _cut_point(text: str) -> int:
+    window = text[CHUNK_TARGET // 2:CHUNK_TARGET]
+    for marks in _WEAK_BREAKS:
+        best = max(window.rfind(mark) for mark in marks)
+        if best >= 0:
+            return CHUNK_TARGET // 2 + best + 1
+    return CHUNK_TARGET
+
+
+def _runs_of_short_lines(lines: list[str]) -> list[str]:
+    """Short lines joined into passages of at most CHUNK_TARGET characters (a long list stays many passages)."""
+    joined: list[str] = []
+    for line in lines:
+        if joined and len(joined[-1]) + 1 + len(line) <= CHUNK_TARGET:
+            joined[-1] += "\n" + line
+        else:
+            joined.append(line)
+    return joined
+
+
+def split_article_numbers(lines: list[str]) -> list[str]:
+    """A line "第一条 为了……" becomes the heading line "第一条" and its body."""
+    out: list[str] = []
+    for line in lines:
+        numbered = _ARTICLE_NUMBER.match(line)
+        out.extend(numbered.groups() if numbered else (line,))
+    return out
 
 
 def _heading_flags(lines: list[str]) -> list[bool]:
@@ -81,6 +130,12 @@ def _heading_flags(lines: list[str]) -> list[bool]:
             j += 1
         if 1 <= j - i <= 2 and j < len(lines):
             is_heading[i:j] = [True] * (j - i)
+        elif j - i > 2 and j < len(lines):
+            # A longer run (a table's rows, a list) may still end in a numbered heading of the body.
+            for k in range(j - 1, max(i, j - 2) - 1, -1):
+                if _heading_level(lines[k]) is None:
+                    break
+                is_heading[k] = True
         i = max(j, i + 1)
     return is_heading
 
@@ -120,7 +175,7 @@ class _Sections:
         if all(is_terminal(line) for line in self.short_run):
             self.pieces.extend((self.section, line) for line in self.short_run)
         elif self.short_run:
-            self.pieces.append((self.section, "\n".join(self.short_run)))
+            self.pieces.extend((self.section, text) for text in _runs_of_short_lines(self.short_run))
         self.short_run.clear()
 
 
@@ -128,6 +183,7 @@ def structure(lines: list[str]) -> list[Piece]:
     """(heading path, passage text) pairs; headings leave the body and enter the path."""
     sections = _Sections()
     prev_heading = False
+    lines = split_article_numbers(lines)
     for line, is_heading in zip(lines, _heading_flags(lines)):
         if is_heading:
             sections.heading(line, prev_heading)

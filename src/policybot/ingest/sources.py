@@ -1,7 +1,10 @@
 """Read what a user hands us — paths, directories, URLs, stdin — into Articles.
 
 Bytes become text in `decoding` (strict: no mojibake in the corpus), web
-pages go through `html`, everything through `article.build_article`.
+pages go through `html`, PDF and Word files through `pdffile`/`docxfile`,
+everything through `article.build_article`. `load` reads a whole `add`: each
+article stands alone, and what cannot be used is a `Skipped` naming the file,
+line or URL and why. Files are read only when regular (`files`).
 """
 
 from __future__ import annotations
@@ -9,36 +12,30 @@ from __future__ import annotations
 import json
 import re
 import sys
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator, Sequence
 
-from ..errors import EmptyArticleError, InputError
+from ..errors import EmptyArticleError, InputError, PolicybotError
 from .article import Article, ArticleMeta, build_article
 from .decoding import decode_bytes
+from .files import Skipped, read_regular, too_big, walk_folder
+from .urlsafety import Policy, is_public
 
 __all__ = [
     "SUPPORTED_SUFFIXES", "article_from_html", "articles_from_bytes", "articles_from_jsonl", "decode_bytes",
-    "iter_files", "read_file", "read_stdin", "read_url", "valid_article_id",
+    "iter_files", "load", "Loaded", "read_file", "read_stdin", "read_url", "Skipped", "valid_article_id",
 ]
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+DOCUMENT_SUFFIXES = {".pdf", ".docx"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | DOCUMENT_SUFFIXES
+PDF_TYPE = "application/pdf"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 _ARTICLE_ID = re.compile(r"^[\w.:-]{1,64}$")
-
-
-def _check_size(size: int, name: str, limit: int) -> None:
-    if size > limit:
-        raise InputError(
-            f"{name} is {_size_text(size)}, over the {_size_text(limit)} limit",
-            "split it into smaller files, or raise POLICYBOT_MAX_INPUT_BYTES",
-        )
-
-
-def _size_text(size: int) -> str:
-    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
 
 
 def articles_from_bytes(data: bytes, name: str, meta: ArticleMeta, suffix: str = "",
@@ -47,6 +44,9 @@ def articles_from_bytes(data: bytes, name: str, meta: ArticleMeta, suffix: str =
     if not data.strip():
         raise EmptyArticleError(f"{name} is empty" if not data else f"{name} holds only whitespace",
                                 "add a file or text that holds an article")
+    document = document_kind(data, suffix, content_type)
+    if document:
+        return [article_from_document(data, name, meta, document)]
     is_html = suffix in HTML_SUFFIXES or (content_type or "").startswith(("text/html", "application/xhtml"))
     if is_html and declared is None:
         from .html import sniff_html_charset
@@ -61,6 +61,29 @@ def articles_from_bytes(data: bytes, name: str, meta: ArticleMeta, suffix: str =
         return [article_from_html(text, name, meta)]
     meta.markdown = suffix in {".md", ".markdown"}
     return [build_article(text, meta)]
+
+
+def document_kind(data: bytes, suffix: str = "", content_type: str | None = None) -> str | None:
+    """"pdf" or "docx" when the name, the content type or the first bytes say so."""
+    if suffix == ".pdf" or content_type == PDF_TYPE or data.startswith(b"%PDF-"):
+        return "pdf"
+    if suffix == ".docx" or content_type == DOCX_TYPE or (data.startswith(b"PK\x03\x04") and b"word/" in data[:4096]):
+        return "docx"
+    return None
+
+
+def article_from_document(data: bytes, name: str, meta: ArticleMeta, kind: str) -> Article:
+    """The article in a PDF or Word file: its blocks as lines, its own title unless one was given."""
+    if kind == "pdf":
+        from .pdffile import read_pdf as read
+    else:
+        from .docxfile import read_docx as read
+    document = read(data, name)
+    if not document.lines():
+        raise EmptyArticleError(f"{name} holds no text", "add a document that holds an article")
+    titled = ArticleMeta(title=meta.title or document.title, source=meta.source, date=meta.date, url=meta.url,
+                         article_id=meta.article_id)
+    return build_article(document.text(), titled)
 
 
 def article_from_html(html: str, name: str, meta: ArticleMeta) -> Article:
@@ -79,45 +102,55 @@ def article_from_html(html: str, name: str, meta: ArticleMeta) -> Article:
 
 
 def articles_from_jsonl(text: str, name: str, defaults: ArticleMeta) -> Iterator[Article]:
-    """One article per line: {"id"?, "title", "text", "date"?, "source"?, "url"?}.
-
-    Every line is checked before any article is returned, so a bad line
-    stops the whole file and nothing of it is stored.
-    """
+    """One article per line: {"id"?, "title", "text", "date"?, "source"?, "url"?}; the first bad line raises."""
     articles: list[Article] = []
+    for item in jsonl_items(text, name, defaults):
+        if isinstance(item, Skipped):
+            raise item.error
+        articles.append(item)
+    yield from articles
+
+
+def jsonl_items(text: str, name: str, defaults: ArticleMeta) -> Iterator[Article | Skipped]:
+    """Each line's article, or a Skipped naming the line and why it cannot be used."""
+    seen = False
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
+        seen = True
         where = f"{name} line {number}"
         try:
-            record = json.loads(line, strict=False)  # raw control characters are stripped later
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where} is not JSON ({exc.msg})", "write one JSON object per line") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{where} is not a JSON object", 'write objects like {"title": …, "text": …}')
-        body = record.get("text")
-        if not isinstance(body, str) or not body.strip():
-            raise InputError(f'{where} has no "text"', 'give each line a non-empty "text" field')
-        article_id = record.get("id")
-        if article_id is not None:
-            article_id = str(article_id)
-            if not valid_article_id(article_id):
-                raise InputError(f"{where} has an id {article_id[:40]!r} with spaces or symbols",
-                                 "use letters, digits, '.', '_', ':' or '-' (at most 64)")
-        meta = ArticleMeta(
-            title=_str_field(record, "title") or defaults.title,
-            source=_str_field(record, "source") or defaults.source,
-            date=_str_field(record, "date") or defaults.date,
-            url=_str_field(record, "url") or defaults.url,
-            article_id=article_id,
-        )
-        try:
-            articles.append(build_article(body, meta))
+            yield _jsonl_article(line, where, defaults)
         except InputError as exc:
-            raise type(exc)(f"{where}: {exc.message}", exc.hint) from None
-    if not articles:
-        raise EmptyArticleError(f"{name} has no articles", "write one JSON object per line")
-    yield from articles
+            yield Skipped.of(where, exc)
+    if not seen:
+        yield Skipped(name, f"{name} has no articles", "write one JSON object per line")
+
+
+def _jsonl_article(line: str, where: str, defaults: ArticleMeta) -> Article:
+    try:
+        record = json.loads(line, strict=False)  # raw control characters are stripped later
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where} is not JSON ({exc.msg})", "write one JSON object per line") from None
+    if not isinstance(record, dict):
+        raise InputError(f"{where} is not a JSON object", 'write objects like {"title": …, "text": …}')
+    body = record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise InputError(f'{where} has no "text"', 'give each line a non-empty "text" field')
+    article_id = record.get("id")
+    if article_id is not None:
+        article_id = str(article_id)
+        if not valid_article_id(article_id):
+            raise InputError(f"{where} has an id {article_id[:40]!r} with spaces or symbols",
+                             "use letters, digits, '.', '_', ':' or '-' (at most 64)")
+    meta = ArticleMeta(
+        title=_str_field(record, "title") or defaults.title,
+        source=_str_field(record, "source") or defaults.source,
+        date=_str_field(record, "date") or defaults.date,
+        url=_str_field(record, "url") or defaults.url,
+        article_id=article_id,
+    )
+    return build_article(body, meta)
 
 
 def valid_article_id(article_id: str) -> bool:
@@ -133,15 +166,17 @@ def _str_field(record: dict[str, object], key: str) -> str | None:
 def read_stdin(meta: ArticleMeta, stream: BinaryIO | None = None, limit: int = 100 * 1024 * 1024) -> list[Article]:
     """Articles from text piped or pasted on standard input."""
     data = (stream or sys.stdin.buffer).read(limit + 1)
-    _check_size(len(data), "standard input", limit)
+    if len(data) > limit:
+        raise too_big("standard input", f"over {limit:,} bytes", limit)
     return articles_from_bytes(data, "standard input", meta)
 
 
-def read_url(url: str, meta: ArticleMeta, timeout: float, max_bytes: int) -> list[Article]:
-    """The article at an http(s) URL."""
-    from .fetch import fetch_url
+def read_url(url: str, meta: ArticleMeta, timeout: float, max_bytes: int,
+             allowed: Policy = is_public) -> list[Article]:
+    """The article at an http(s) URL: a web page, plain text, a PDF or a Word file (`allowed`: the address rule)."""
+    from .fetch import ARTICLE_TYPES, fetch_url
 
-    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
+    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes, allowed=allowed, types=ARTICLE_TYPES)
     meta.url = meta.url or fetched.url
     suffix = Path(fetched.url.split("?")[0]).suffix.lower()
     return articles_from_bytes(fetched.data, url, meta, suffix=suffix if suffix in SUPPORTED_SUFFIXES else "",
@@ -149,25 +184,93 @@ def read_url(url: str, meta: ArticleMeta, timeout: float, max_bytes: int) -> lis
 
 
 def iter_files(root: Path) -> Iterator[Path]:
-    """Supported files under a directory, recursively, in a stable order, hidden ones skipped."""
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield path
+    """Supported files under a directory, recursively, in a stable order (see files.walk_folder)."""
+    return (item for item in walk_folder(root, SUPPORTED_SUFFIXES) if isinstance(item, Path))
 
 
 def read_file(path: Path, meta: ArticleMeta, limit: int) -> list[Article]:
-    """Articles in one file."""
-    try:
-        size = path.stat().st_size
-        _check_size(size, str(path), limit)
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist", "check the path") from None
-    except PermissionError:
-        raise InputError(f"{path} cannot be read (permission denied)", "check the file's permissions") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory", "pass the directory itself to add all its files") from None
-    return articles_from_bytes(data, str(path), meta, suffix=path.suffix.lower())
+    """Articles in one regular file (a JSONL file's first bad line raises)."""
+    return articles_from_bytes(read_regular(path, limit), str(path), meta, suffix=path.suffix.lower())
+
+
+# ---------------------------------------------------------------- a whole `add`
+
+UrlReader = Callable[[str, ArticleMeta], list[Article]]
+
+
+@dataclass
+class Loaded:
+    """What one `add` read: usable articles with where each came from, and what was skipped."""
+
+    articles: list[tuple[Article, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def load(inputs: Sequence[str], meta: ArticleMeta, max_input_bytes: int, read_url: UrlReader) -> Loaded:
+    """Read every input; each article stands alone, and what cannot be used is skipped with its reason.
+
+    Articles read from a file or URL carry its key ("file:/abs/path", "url:…"), which names them
+    for good: adding the same file or URL again is the same article (see `Corpus.add`).
+    """
+    loaded = Loaded()
+    for item in inputs:
+        fresh = ArticleMeta(meta.title, meta.source, meta.date, meta.url, meta.article_id)
+        try:
+            _load_one(item, fresh, max_input_bytes, read_url, loaded)
+        except PolicybotError as exc:
+            loaded.skipped.append(Skipped.of(_shown(item), exc))
+    return loaded
+
+
+def _shown(item: str) -> str:
+    return "standard input" if item == "-" else item
+
+
+def _load_one(item: str, meta: ArticleMeta, limit: int, read_url: UrlReader, loaded: Loaded) -> None:
+    lowered = item.lower()
+    if item == "-":
+        loaded.articles += [(article, "standard input") for article in read_stdin(meta, limit=limit)]
+    elif lowered.startswith(("http://", "https://")):
+        key = f"url:{item.strip()}"
+        loaded.articles += [(replace(article, key=key), item) for article in read_url(item, meta)]
+    elif "://" in item[:12] or lowered.startswith(("data:", "javascript:")):
+        raise InputError(f"{item[:60]} is not an http(s) address",
+                         "give an http(s):// address, or download the file and add its path")
+    elif Path(item).expanduser().is_dir():
+        _load_folder(Path(item).expanduser(), meta, limit, loaded)
+    else:
+        _load_file(Path(item).expanduser(), meta, limit, loaded)
+
+
+def _load_folder(root: Path, meta: ArticleMeta, limit: int, loaded: Loaded) -> None:
+    found = False
+    for entry in walk_folder(root, SUPPORTED_SUFFIXES):
+        if isinstance(entry, Skipped):
+            loaded.skipped.append(entry)
+            continue
+        found = True
+        try:
+            _load_file(entry, ArticleMeta(meta.title, meta.source, meta.date, meta.url), limit, loaded)
+        except PolicybotError as exc:
+            loaded.skipped.append(Skipped.of(str(entry), exc))
+    if not found:
+        raise InputError(f"{root} has no .txt, .md, .html, .jsonl, .pdf or .docx files",
+                         "add a folder that holds articles")
+
+
+def _load_file(path: Path, meta: ArticleMeta, limit: int, loaded: Loaded) -> None:
+    """One file's articles; a JSONL file's bad lines are skipped one by one."""
+    suffix = path.suffix.lower()
+    data = read_regular(path, limit)
+    if suffix not in JSONL_SUFFIXES:
+        key = f"file:{path.resolve()}"
+        loaded.articles += [(replace(article, key=key), str(path))
+                            for article in articles_from_bytes(data, str(path), meta, suffix=suffix)]
+        return
+    if not data.strip():
+        raise EmptyArticleError(f"{path} is empty", "add a file or text that holds an article")
+    for item in jsonl_items(decode_bytes(data, str(path)), str(path), meta):
+        if isinstance(item, Skipped):
+            loaded.skipped.append(item)
+        else:
+            loaded.articles.append((item, str(path)))

@@ -161,7 +161,7 @@ def telegram_welcome(n_articles: int, newest: str | None, examples: Sequence[str
     lines.append("\n/sources 文章列表 · /stats 统计 · /help 帮助")
     if admin:
         lines.append(f"\n<b>管理员</b>:/add 加文字或网址;回复一条转发的文章发 /add;"
-                     f"直接发送 .txt .md .html .jsonl 文件(不超过 {max_upload_mb} MB);/remove ID 删除;"
+                     f"直接发送 .txt .md .html .jsonl .pdf .docx 文件(不超过 {max_upload_mb} MB);/remove ID 删除;"
                      "/unanswered 看没找到答案的常见问题;/feed_add 网址 关注 RSS 或文章列表页,/feeds 查看。")
     return tg_fit("\n".join(lines))
 
@@ -173,7 +173,7 @@ def telegram_text(text: str) -> str:
 
 def telegram_unreadable_file(name: str) -> str:
     """An upload of a kind /add does not read."""
-    return tg_fit(f"⚠️ 没有添加:{tg_escape(clip(name, 80))} 不是 .txt .md .html .jsonl 文件。")
+    return tg_fit(f"⚠️ 没有添加:{tg_escape(clip(name, 80))} 不是 .txt .md .html .jsonl .pdf .docx 文件。")
 
 
 def telegram_file_too_big(name: str, size: int, limit: int) -> str:

@@ -22,6 +22,7 @@ class Result:
     passage: PassageRow
     snippet: str
     matched: tuple[str, ...]
+    #: Other articles carrying this passage's text (its own article repeating it does not count).
     duplicates: int = 0
     #: The passages folded into this one (the same or nearly the same text elsewhere).
     folded: tuple[PassageRow, ...] = field(default=(), compare=False, repr=False)
@@ -89,4 +90,6 @@ def _result(rank: int, shown: Shown, analysis: Analysis) -> Result:
     c = shown.candidate
     text = passage_text(c.row)
     matched = tuple(w for w in analysis.query.words if w in text and len(w) > 1)
-    return Result(rank, c.fused, c.row, shown.snippet, matched, len(shown.folded), tuple(shown.folded))
+    # "另有 N 篇文章": other articles only; the passage's own article repeating it is no other article.
+    others = len({row.article_id for row in shown.folded} - {c.row.article_id})
+    return Result(rank, c.fused, c.row, shown.snippet, matched, others, tuple(shown.folded))

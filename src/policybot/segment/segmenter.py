@@ -19,7 +19,8 @@ import unicodedata
 from importlib import resources
 from pathlib import Path
 
-from ..textutil import CJK
+from ..textutil import CJK, strip_invisible
+from .runs import bounded_pieces
 
 _CJK_RUN = re.compile(f"[{CJK}]+")
 _WORDLIKE = re.compile(f"[{CJK}]|[0-9a-z]")
@@ -70,8 +71,9 @@ def to_simplified(text: str) -> str:
 
 
 def normalize_for_terms(text: str) -> str:
-    """NFKC and lower case: full-width letters, digits and Roman numerals match their ASCII forms."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC and lower case: full-width letters, digits and Roman numerals match their ASCII forms;
+    invisible characters (zero-width, bidi controls) out, as cleaning takes them out of passages."""
+    return strip_invisible(unicodedata.normalize("NFKC", text)).lower()
 
 
 class Segmenter:
@@ -150,7 +152,10 @@ class Segmenter:
         return self._analyse(strip_question_words(normalize_for_terms(question)))
 
     def _analyse(self, text: str) -> tuple[list[str], list[str]]:
-        cut = self._jieba().lcut(normalize_for_terms(text), HMM=True)
+        tokenizer = self._jieba()
+        # Long runs of one script reach jieba in bounded pieces: its HMM is quadratic on them (see runs).
+        pieces = bounded_pieces(normalize_for_terms(text))
+        cut = [word for piece in pieces for word in tokenizer.lcut(piece, HMM=True)]
         words: list[str] = []
         runs: list[str] = []
         run: list[str] = []
