@@ -13,6 +13,7 @@ import pytest
 from conftest import make_corpus
 from policybot.corpus import Corpus
 from policybot.errors import InputError
+from policybot.search.limits import WrittenLimits, read_limits
 from policybot.search.params import RankingParams
 
 NEWS = Path(__file__).parent / "data" / "news_tiny.jsonl"
@@ -95,6 +96,27 @@ def test_filters_limit_the_articles(news: Corpus) -> None:
     assert news.ask(question, 5, source="乙台").results == []  # only 甲省日报 reports prices
     assert news.ask("乙市外贸进出口", 5, source="乙台新闻", since="2024-08-07", until="2024-08-07").results[0] \
         .passage.article_id == "trade-2024"
+
+
+def test_limits_written_into_the_question_are_the_flags(news: Corpus) -> None:
+    """Chats have no flags: 来源:/从:/到: in the text limit the same way, and a flag wins over them."""
+    question = "甲省居民消费价格同比上涨多少？"
+    for written, flags in ((f"{question} 从:2024", {"since": "2024"}), (f"到：2023-12 {question}", {"until": "2023-12"}),
+                           (f"{question} 来源:乙台", {"source": "乙台"})):
+        by_text, by_flags = news.ask(written, 5), news.ask(question, 5, **flags)
+        assert [r.passage.id for r in by_text.results] == [r.passage.id for r in by_flags.results], written
+        assert by_text.question == written
+    assert news.ask(f"{question} 来源:乙台", 5, source="甲省").results  # the flag wins
+    with pytest.raises(InputError, match="从:2024-13 is not a date"):
+        news.ask(f"{question} 从:2024-13")
+
+
+def test_reading_written_limits() -> None:
+    assert read_limits("外贸进出口增长多少 来源:新闻联播 从:2024-01 到：2024-06") == \
+        WrittenLimits("外贸进出口增长多少", "2024-01", "2024-06", "新闻联播")
+    assert read_limits("source: 新华社 since:2024 CPI") == WrittenLimits("CPI", "2024", None, "新华社")
+    for untouched in ("记者从:现场发回报道", "宜兴发展哪些新赛道?", "到2024年底建成多少"):
+        assert read_limits(untouched) == WrittenLimits(untouched)
 
 
 @pytest.mark.parametrize("since, until, hint", [("2024-13", None, "YYYY-MM-DD"), ("yesterday", None, "--since"),

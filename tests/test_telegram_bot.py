@@ -474,3 +474,15 @@ def test_wrong_token_is_a_clear_error(api: FakeBotAPI, seed_home: Path, tmp_path
                           text=True, timeout=60)
     assert done.returncode == 2
     assert "error: Telegram did not accept TELEGRAM_BOT_TOKEN" in done.stderr.strip().splitlines()[-1]
+
+
+def test_limits_written_into_a_question_are_in_help_and_applied(api: FakeBotAPI, bot: RunningBot) -> None:
+    assert "来源:新闻联播" in reply(api, USER, "/help")["text"]  # where people discover them
+    kept = reply(api, USER, f"{QUESTION} 来源:现代快报 从:2024-06 到:2024-06")["text"]
+    assert NEW_TRACKS in kept.split("\n\n")[1]
+    assert "来源:现代快报" in kept.split("\n\n")[0]  # the question as typed heads the answer
+    assert render.NO_ANSWER in reply(api, USER, f"{QUESTION} 来源:新闻联播")["text"]
+    # another user, so no answer here waits behind the per-user question limit
+    assert render.NO_ANSWER in reply(api, OTHER, f"{QUESTION} 到:2023-12")["text"]
+    refused = reply(api, OTHER, f"{QUESTION} 从:2024-13")["text"]
+    assert refused == "⚠️ 从:2024-13 不是日期:日期请写成 2024、2024-06 或 2024-06-30,例如 从:2024-01 到:2024-06"

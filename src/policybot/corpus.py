@@ -25,6 +25,7 @@ from .errors import InputError, NotFoundError, PolicybotError
 from .follow import Feeds
 from .ingest.article import Article, ArticleMeta, parse_date
 from .search.params import RankingParams
+from .search.limits import filters_of, read_limits
 from .search.ranking import Answer, Filters, Searcher
 from .segment.segmenter import Segmenter, get_segmenter, retrievable_text
 from .ingest.sources import (SUPPORTED_SUFFIXES, articles_from_bytes, iter_files, read_file, read_stdin, read_url,
@@ -92,6 +93,11 @@ def check_limits(since: date | str | None, until: date | str | None, source: str
     Filters.of(since, until, source)
 
 
+def _merged(written: Filters, flags: Filters) -> Filters:
+    """Limits written in a question, each overridden by the flag of the same name."""
+    return Filters(flags.since or written.since, flags.until or written.until, flags.source or written.source)
+
+
 class Corpus:
     """Articles and their index in one home directory."""
 
@@ -157,13 +163,17 @@ class Corpus:
         `today`: what relative time words (今年, 上个月, 最新) are read against (default: the
         settings' `today`, else the system date). `since`/`until` (YYYY-MM-DD, YYYY-MM or YYYY,
         both included) and `source` (part of a publisher's name) limit which articles may
-        answer; a bad date is an InputError. With `article_ids`, only those articles answer (the
+        answer; a bad date is an InputError. The same limits may be written into the question
+        (`来源:新闻联播 从:2024-01 到:2024-06`, `search.limits`); a flag wins over a written one. With `article_ids`, only those articles answer (the
         same search and "no answer" rule: alerts match new articles so).
         """
-        filters = Filters.of(since, until, source)
+        written = read_limits(question)  # 来源:… 从:… 到:… typed into the question (chats have no flags)
+        filters = Filters.of(since, until, source) if written.question == question else \
+            _merged(filters_of(written), Filters.of(since, until, source))
         only = None if article_ids is None else self.store.passage_ids_of(article_ids)
-        return self.searcher.ask(self.store, self.snapshot(), question, k or self.settings.top_k, offset,
-                                 today=today or self.settings.today or date.today(), filters=filters, only=only)
+        answer = self.searcher.ask(self.store, self.snapshot(), written.question, k or self.settings.top_k, offset,
+                                   today=today or self.settings.today or date.today(), filters=filters, only=only)
+        return answer if written.question == question else dataclasses.replace(answer, question=question.strip())
 
     # ---- following sources ---------------------------------------------------
 

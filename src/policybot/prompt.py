@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import render
+from .errors import InputError
 from .render import messages
 
 if TYPE_CHECKING:
@@ -89,7 +90,12 @@ def run_prompt(corpus: Corpus, k: int, as_json: bool, lang: str, clean: Callable
                 return 0
             if not line:
                 return 0
-            print(reply_text(corpus, chats.reply(CHAT, line, k), as_json, color=True, lang=lang))
+            try:
+                reply = chats.reply(CHAT, line, k)
+            except InputError as exc:  # a written limit that is no date: say so, keep the session
+                print(messages.error_line(exc, lang))
+                continue
+            print(reply_text(corpus, reply, as_json, color=True, lang=lang))
             print()
     except KeyboardInterrupt:
         print()

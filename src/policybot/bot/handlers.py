@@ -16,6 +16,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from .. import render
+from ..errors import InputError
 from . import texts
 from .background import schedule_sync
 from ..chat.session import Query, Reply
@@ -59,7 +60,11 @@ async def _answer(update: Update, context: Context, question: str) -> None:
             if state.throttle.notify_once(who):
                 await message.reply_text(render.telegram_text(texts.WAIT))
             await asyncio.sleep(delay)
-        reply = await asyncio.to_thread(_reply, state, chat_key(update), question)
+        try:
+            reply = await asyncio.to_thread(_reply, state, chat_key(update), question)
+        except InputError as exc:  # a written limit that is no date (从:2024-13): say how to write it
+            await message.reply_text(render.telegram_question_refused(exc))
+            return
         if reply.query is not None and reply.answer is not None:
             state.questions.remember(callbacks.query_key(reply.query), _stored(reply.query))
         page = await asyncio.to_thread(reply_page, state.corpus, reply, state.page_size)

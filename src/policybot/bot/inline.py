@@ -17,6 +17,7 @@ import logging
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
 from .. import render
+from ..errors import InputError
 from ..corpus import Corpus
 from .callbacks import normalize_question, question_key
 from .state import Context, state_of
@@ -32,8 +33,12 @@ INLINE_QUERY_CHARS = 256
 
 
 def passage_results(corpus: Corpus, question: str) -> list[InlineQueryResultArticle]:
-    """The top passages for a question as inline results (worker thread)."""
-    answer = corpus.ask(question, INLINE_RESULTS)
+    """The top passages for a question as inline results (worker thread); none while a written
+    limit is still being typed (从:202 is no date yet)."""
+    try:
+        answer = corpus.ask(question, INLINE_RESULTS)
+    except InputError:
+        return []
     return [InlineQueryResultArticle(
         id=f"p{r.passage.id}", title=render.inline_title(r), description=render.inline_description(r.passage),
         input_message_content=InputTextMessageContent(render.inline_message(answer.question, r)))

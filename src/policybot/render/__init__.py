@@ -21,6 +21,7 @@ from .tg_replies import (TG_FIELD_CHARS, TG_NEIGHBOUR_CHARS, TG_PASSAGE_CHARS, T
                          TG_TITLE_CHARS, telegram_added, telegram_answer, telegram_citation,
                          telegram_download_over_limit, telegram_download_refused, telegram_file_too_big,
                          telegram_no_such_article, telegram_not_added, telegram_passage, telegram_question,
+                         telegram_question_refused,
                          telegram_removed, telegram_sources, telegram_stats, telegram_text, telegram_undone,
                          telegram_unreadable_file, telegram_welcome)
 from .tg_chat import (INLINE_TITLE_CHARS, inline_article_description, inline_article_message, inline_article_title,
@@ -34,7 +35,7 @@ __all__ = [
     "json_line", "safe_terminal", "stats_lines",
     "telegram_added", "telegram_answer", "telegram_citation", "telegram_download_over_limit",
     "telegram_download_refused", "telegram_file_too_big", "telegram_no_such_article", "telegram_not_added",
-    "telegram_passage", "telegram_question", "telegram_removed", "telegram_sources", "telegram_stats",
+    "telegram_passage", "telegram_question", "telegram_question_refused", "telegram_removed", "telegram_sources", "telegram_stats",
     "telegram_text", "telegram_unanswered", "telegram_undone", "telegram_unreadable_file", "telegram_welcome",
     "terminal", "terminal_passage", "tg_bold", "tg_escape", "tg_fit", "tg_len", "tg_link", "tg_plain", "tg_safe_url", "to_json", "utf16_units",
     # following sources (render/feeds.py)

@@ -12,6 +12,7 @@ from ..corpus import AddStatus
 from ..errors import EmptyArticleError, EncodingError, FetchError, InputError, PolicybotError, StoreError
 from ..search.ranking import Answer
 from ..store import ArticleRow, PassageRow
+from .messages import BOT_LANGUAGE, translate
 from .common import NO_ANSWER, citation_parts, clip, highlight
 from .tg_html import TG_MAX_MESSAGE, tg_bold, tg_escape, tg_fit, tg_link
 
@@ -118,6 +119,14 @@ def telegram_not_added(error: PolicybotError) -> str:
     return tg_fit(f"⚠️ 没有添加:{advice}\n<i>详情:{tg_escape(str(error))}</i>")
 
 
+def telegram_question_refused(error: PolicybotError) -> str:
+    """A question that cannot be asked as written (a limit that is no date): what and what to do, in Chinese."""
+    text = translate(error.message, BOT_LANGUAGE)
+    if error.hint:
+        text += ":" + translate(error.hint, BOT_LANGUAGE)
+    return tg_fit(f"⚠️ {tg_escape(text)}")
+
+
 def telegram_added(results: Sequence[AddResult], shown: int = 15) -> str:
     """What /add did with each article: added (title, date, passages, id), already there, or refused."""
     lines: list[str] = []
@@ -152,6 +161,9 @@ def telegram_welcome(n_articles: int, newest: str | None, examples: Sequence[str
     lines.append("<b>接着问</b>:问完「宜兴发展哪些新赛道?」可以接着问「那梁溪呢?」「去年呢?」"
                  "「还有呢?」「第二条详细说说」;我会说明按哪个问题回答。30 分钟没说话就重新开始。")
     lines.append("<b>在群里</b>:只回答 /ask 问题、@我 的消息和回复我的消息,其他消息一概不看;接着问按每个人分开算。")
+    lines.append("<b>限定范围</b>:在问题后面加 <code>来源:新闻联播</code>、<code>从:2024-01</code>、"
+                 "<code>到:2024-06</code>(日期写 2024、2024-06 或 2024-06-30,可只写一个),例如 "
+                 "<code>外贸进出口增长多少 从:2024-01 到:2024-06</code>。")
     mention = f"@{tg_escape(bot_username)}" if bot_username else "@机器人用户名"
     lines.append(f"<b>在任何聊天里</b>:输入 <code>{mention} 宜兴 新赛道</code>,从弹出的段落里选一段发出。")
     if examples:

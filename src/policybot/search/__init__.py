@@ -4,6 +4,7 @@ The flow, one module a step (the formula is in `ranking`'s docstring):
 
 - `params`: `RankingParams`, every weight, threshold and switch, each with where its value
   came from. Pass one to `Searcher` (or `Corpus(..., params=...)`); nothing patches a module.
+- `limits`: 来源:… 从:… 到:… written into a question (chats have no flags).
 - `timeq`: dates and periods a question asks about (read against "today") and a passage names
   (read against its article's date); `data/time_words.txt`.
 - `aliases`: everyday words and the written ones news use, and filler (`data/aliases.txt`).
